@@ -1,0 +1,118 @@
+"""Global engine settings: float dtype, random seeding and thread control.
+
+Everything that is process-global in the engine lives here, so that it is
+easy to see and to reset.
+"""
+import contextlib
+import threading
+
+import numpy as np
+
+_state = threading.local()
+_FLOATX = ["float32"]
+_VALID_FLOATX = ("float32", "float64")
+
+
+def floatx():
+    """Return the default float type of new layers, ``'float32'`` or ``'float64'``."""
+    return _FLOATX[0]
+
+
+def set_floatx(value):
+    """Set the default float type of layers built from now on."""
+    value = np.dtype(value).name
+    if value not in _VALID_FLOATX:
+        raise ValueError(f"floatx must be one of {_VALID_FLOATX}, got {value!r}")
+    _FLOATX[0] = value
+
+
+@contextlib.contextmanager
+def floatx_scope(value):
+    """Temporarily change :func:`floatx` (used by gradient checks in float64)."""
+    old = floatx()
+    set_floatx(value)
+    try:
+        yield
+    finally:
+        set_floatx(old)
+
+
+def _rng_stack():
+    stack = getattr(_state, "rngs", None)
+    if stack is None:
+        stack = _state.rngs = [np.random.default_rng()]
+    return stack
+
+
+def get_rng():
+    """The random Generator used for initializers, dropout masks and shuffles."""
+    return _rng_stack()[-1]
+
+
+def set_random_seed(seed):
+    """Seed the engine's random generator (like ``keras.utils.set_random_seed``).
+
+    NumPy's and Python's global generators are seeded too, as Keras does.
+    """
+    import random
+
+    if seed is None:
+        raise ValueError("set_random_seed needs an integer seed, got None")
+    seed = int(seed)
+    random.seed(seed)
+    np.random.seed(seed % (2**32))
+    _rng_stack()[0] = np.random.default_rng(seed)
+
+
+@contextlib.contextmanager
+def seeded(seed):
+    """Use a generator seeded with ``seed`` for everything random inside the block.
+
+    ``seed`` may be None (fresh entropy), an int, or a numpy Generator /
+    RandomState. Nesting is allowed; the block is thread-local.
+    """
+    if isinstance(seed, np.random.Generator):
+        rng = seed
+    elif isinstance(seed, np.random.RandomState):
+        rng = np.random.default_rng(seed.randint(0, 2**31 - 1))
+    else:
+        rng = np.random.default_rng(seed)
+    stack = _rng_stack()
+    stack.append(rng)
+    try:
+        yield rng
+    finally:
+        stack.pop()
+
+
+def child_seed(rng=None):
+    """Draw a 63-bit seed from ``rng`` (default: the engine generator)."""
+    rng = get_rng() if rng is None else rng
+    return int(rng.integers(0, 2**63 - 1))
+
+
+@contextlib.contextmanager
+def thread_limits(n_threads=None):
+    """Limit BLAS and Numba threads to ``n_threads`` inside the block.
+
+    ``None`` keeps the current settings; negative values count back from the
+    number of cores (-1: all cores), as scikit-learn's ``n_jobs`` does.
+    Settings are always restored on exit.
+    """
+    if n_threads is None:
+        yield
+        return
+    import numba
+    from threadpoolctl import threadpool_limits
+
+    n_cores = numba.config.NUMBA_NUM_THREADS
+    if n_threads < 0:
+        n_threads = max(1, n_cores + 1 + n_threads)
+    n_threads = int(max(1, min(n_threads, n_cores)))
+    old = numba.get_num_threads()
+    try:
+        numba.set_num_threads(n_threads)
+        with threadpool_limits(limits=n_threads, user_api="blas"):
+            yield
+    finally:
+        numba.set_num_threads(old)

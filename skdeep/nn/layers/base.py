@@ -1,0 +1,364 @@
+"""Layer base class, weights, symbolic tensors and graph nodes.
+
+A layer stores its configuration in ``__init__``, creates its weights in
+``build(input_shape)`` through :meth:`Layer.add_weight`, and computes in
+``forward(inputs, training, ws) -> (outputs, backward)``. ``backward(dy)``
+is a closure that returns the input gradient and *adds* the weight gradients
+into ``weight.grad``; nothing is cached on the layer, so a layer called at
+several places of a graph stays correct.
+
+Shapes passed to ``build`` and ``compute_output_shape`` include the batch
+dimension as ``None``, as in Keras.
+"""
+import itertools
+import re
+
+import numpy as np
+
+from .. import backend, initializers, regularizers
+
+_NAME_COUNTERS = {}
+
+
+def _snake(name):
+    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s).lower()
+
+
+def unique_name(prefix):
+    counter = _NAME_COUNTERS.setdefault(prefix, itertools.count())
+    n = next(counter)
+    return prefix if n == 0 else f"{prefix}_{n}"
+
+
+class Weight:
+    """A layer weight: ``value`` (ndarray) and its gradient ``grad``.
+
+    ``value`` and ``grad`` may be views into a model's flat parameter buffer;
+    always update them in place (``w.value[...] = x``) or through
+    :meth:`assign`.
+    """
+
+    __slots__ = ("name", "value", "grad", "trainable", "regularizer", "constraint", "layer")
+
+    def __init__(self, name, value, trainable=True, regularizer=None, constraint=None, layer=None):
+        self.name = name
+        self.value = value
+        self.grad = np.zeros_like(value)
+        self.trainable = trainable
+        self.regularizer = regularizer
+        self.constraint = constraint
+        self.layer = layer
+
+    @property
+    def shape(self):
+        return self.value.shape
+
+    @property
+    def dtype(self):
+        return self.value.dtype
+
+    @property
+    def path(self):
+        return f"{self.layer.name}/{self.name}" if self.layer is not None else self.name
+
+    def numpy(self):
+        """A copy of the value."""
+        return self.value.copy()
+
+    def assign(self, value):
+        value = np.asarray(value)
+        if value.shape != self.value.shape:
+            raise ValueError(f"Cannot assign a value of shape {value.shape} to weight "
+                             f"'{self.path}' of shape {self.value.shape}")
+        self.value[...] = value
+
+    def __array__(self, dtype=None, copy=None):
+        return self.value if dtype is None else self.value.astype(dtype)
+
+    def __repr__(self):
+        return f"<Weight {self.path} shape={self.value.shape} dtype={self.value.dtype}>"
+
+
+class KTensor:
+    """A symbolic tensor: the shape (batch dim None) and where it comes from."""
+
+    def __init__(self, shape, dtype, layer, node_index, tensor_index, name=None):
+        self.shape = tuple(shape)
+        self.dtype = dtype
+        self._history = (layer, node_index, tensor_index)
+        self.name = name or layer.name
+        self.node = None  # set by the Node that produces this tensor
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    def __repr__(self):
+        return f"<KTensor shape={self.shape} dtype={self.dtype} name={self.name}>"
+
+
+class Node:
+    """One call of a layer on symbolic tensors."""
+
+    def __init__(self, layer, inputs, outputs, call_kwargs=None, list_input=False):
+        self.layer = layer
+        self.inputs = list(inputs)
+        self.outputs = list(outputs)
+        self.call_kwargs = call_kwargs or {}
+        self.list_input = list_input  # the layer was called on a list of tensors
+        for t in self.outputs:
+            t.node = self
+
+
+def _as_list(x):
+    if isinstance(x, (list, tuple)):
+        return list(x)
+    return [x]
+
+
+def get_buffer(ws, key, shape, dtype):
+    """A work array of ``shape`` reused across calls through dict ``ws``.
+
+    With ``ws`` None (eager calls) a fresh array is returned. Contents are
+    not initialised.
+    """
+    if ws is None:
+        return np.empty(shape, dtype)
+    k = (key, shape)
+    buf = ws.get(k)
+    if buf is None or buf.dtype != dtype:
+        buf = ws[k] = np.empty(shape, dtype)
+    return buf
+
+
+class Layer:
+    """Base class of all layers.
+
+    Parameters
+    ----------
+    name : str, optional
+        Unique name; derived from the class name by default.
+    trainable : bool, default True
+        Whether the layer's weights are updated by training.
+    dtype : str, optional
+        ``'float32'`` or ``'float64'``; defaults to ``skdeep.nn.backend.floatx()``.
+    input_shape, input_dim : optional
+        Shape of one sample (without the batch dimension) when the layer is
+        the first of a Sequential model.
+    """
+
+    #: whether ``forward`` accepts a ``mask=`` keyword (masks are passed to it).
+    consumes_mask = False
+    #: whether a mask on the input passes through this layer unchanged.
+    supports_masking = False
+
+    def __init__(self, name=None, trainable=True, dtype=None, input_shape=None,
+                 input_dim=None, batch_input_shape=None, batch_size=None, **kwargs):
+        if kwargs:
+            raise TypeError(f"{type(self).__name__} got unexpected keyword argument(s) "
+                            f"{sorted(kwargs)}")
+        self.name = name or unique_name(_snake(type(self).__name__))
+        self._trainable = bool(trainable)
+        self.dtype = np.dtype(dtype or backend.floatx()).name
+        if input_dim is not None and input_shape is None:
+            input_shape = (input_dim,)
+        if batch_input_shape is not None:
+            input_shape = tuple(batch_input_shape)[1:]
+        if input_shape is not None:
+            input_shape = tuple(int(d) if d is not None else None for d in _as_list(input_shape))
+        self._input_shape_arg = input_shape
+        self.built = False
+        self._weights = []
+        self._inbound_nodes = []
+        self.activity_regularizer = None
+
+    # ------------------------------------------------------------- weights
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        self._trainable = bool(value)
+
+    def add_weight(self, name, shape, initializer="zeros", regularizer=None, trainable=True,
+                   constraint=None):
+        """Create a weight, initialised now from the engine's random generator."""
+        shape = tuple(int(s) for s in shape)
+        init = initializers.get(initializer)
+        value = np.ascontiguousarray(init(shape, dtype=self.dtype), dtype=self.dtype)
+        w = Weight(name, value, trainable=trainable, regularizer=regularizers.get(regularizer),
+                   constraint=constraint, layer=self)
+        self._weights.append(w)
+        return w
+
+    @property
+    def weights(self):
+        return list(self._weights)
+
+    @property
+    def trainable_weights(self):
+        if not self.trainable:
+            return []
+        return [w for w in self._weights if w.trainable]
+
+    @property
+    def non_trainable_weights(self):
+        if not self.trainable:
+            return list(self._weights)
+        return [w for w in self._weights if not w.trainable]
+
+    # Keras 3 names
+    variables = weights
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+
+    def get_weights(self):
+        """Copies of the weight values, in Keras' order (see API.md)."""
+        return [w.value.copy() for w in self.weights]
+
+    def set_weights(self, weights):
+        mine = self.weights
+        weights = list(weights)
+        if len(weights) != len(mine):
+            raise ValueError(f"Layer '{self.name}' expects {len(mine)} weight arrays "
+                             f"({[w.shape for w in mine]}), got {len(weights)}")
+        for w, v in zip(mine, weights):
+            w.assign(v)
+
+    def count_params(self):
+        return int(sum(w.value.size for w in self.weights))
+
+    # ------------------------------------------------------------- shapes
+    def build(self, input_shape):
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def compute_mask(self, inputs, mask):
+        """The mask of the output, given the input mask (None: no mask)."""
+        return mask if self.supports_masking else None
+
+    def _maybe_build(self, input_shape):
+        if not self.built:
+            self.build(input_shape)
+            self.built = True
+
+    # ------------------------------------------------------------- calling
+    def forward(self, inputs, training=False, ws=None):
+        raise NotImplementedError
+
+    def __call__(self, inputs, training=False, **kwargs):
+        flat = _as_list(inputs)
+        if any(isinstance(t, KTensor) for t in flat):
+            if not all(isinstance(t, KTensor) for t in flat):
+                raise TypeError(f"Layer '{self.name}' was called on a mix of symbolic tensors "
+                                "and arrays; call it on Input() tensors or on arrays")
+            return self._call_symbolic(inputs, **kwargs)
+        arrays = [np.asarray(a) for a in flat]
+        arrays = [a.astype(self.dtype) if np.issubdtype(a.dtype, np.floating) else a
+                  for a in arrays]
+        x = arrays if isinstance(inputs, (list, tuple)) else arrays[0]
+        shapes = [(None,) + a.shape[1:] for a in arrays]
+        self._maybe_build(shapes if isinstance(inputs, (list, tuple)) else shapes[0])
+        y, _ = self.forward(x, training=training, **kwargs)
+        return y
+
+    def _call_symbolic(self, inputs, **kwargs):
+        shapes = [t.shape for t in _as_list(inputs)]
+        shape_arg = shapes if isinstance(inputs, (list, tuple)) else shapes[0]
+        self._maybe_build(shape_arg)
+        out_shape = self.compute_output_shape(shape_arg)
+        multi = isinstance(out_shape, list)
+        out_shapes = out_shape if multi else [out_shape]
+        node_index = len(self._inbound_nodes)
+        outputs = [KTensor(s, self.dtype, self, node_index, i) for i, s in enumerate(out_shapes)]
+        self._inbound_nodes.append(Node(self, _as_list(inputs), outputs, kwargs,
+                                        list_input=isinstance(inputs, (list, tuple))))
+        return outputs if multi else outputs[0]
+
+    # ------------------------------------------------------------- graph info
+    def _node_attr(self, attr):
+        if not self._inbound_nodes:
+            raise AttributeError(f"Layer '{self.name}' has never been called and thus has no "
+                                 f"defined {attr}")
+        tensors = getattr(self._inbound_nodes[0], attr)
+        return tensors[0] if len(tensors) == 1 else tensors
+
+    @property
+    def input(self):
+        """The symbolic input of the layer's first call."""
+        return self._node_attr("inputs")
+
+    @property
+    def output(self):
+        """The symbolic output of the layer's first call."""
+        return self._node_attr("outputs")
+
+    @property
+    def input_shape(self):
+        inp = self.input
+        return [t.shape for t in inp] if isinstance(inp, list) else inp.shape
+
+    @property
+    def output_shape(self):
+        out = self.output
+        return [t.shape for t in out] if isinstance(out, list) else out.shape
+
+    # ------------------------------------------------------------- config
+    def get_config(self):
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self._input_shape_arg is not None:
+            config["input_shape"] = list(self._input_shape_arg)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+class InputLayer(Layer):
+    """The layer behind :func:`Input`; passes its input through."""
+
+    def __init__(self, shape=None, batch_size=None, dtype=None, name=None, input_shape=None,
+                 sparse=None, **kwargs):
+        if shape is None:
+            shape = input_shape
+        if shape is None:
+            raise ValueError("Input needs a shape, e.g. Input(shape=(8,))")
+        if isinstance(shape, int):
+            shape = (shape,)
+        super().__init__(name=name or unique_name("input_layer"), dtype=dtype, **kwargs)
+        self.shape = tuple(None if d is None else int(d) for d in shape)
+        self.batch_size = batch_size
+        self.built = True
+        tensor = KTensor((batch_size,) + self.shape, self.dtype, self, 0, 0, name=self.name)
+        self._inbound_nodes.append(Node(self, [], [tensor]))
+
+    def forward(self, inputs, training=False, ws=None):
+        return inputs, lambda dy: dy
+
+    def get_config(self):
+        return {"name": self.name, "shape": list(self.shape), "dtype": self.dtype,
+                "batch_size": self.batch_size}
+
+
+def Input(shape=None, batch_size=None, dtype=None, name=None, **kwargs):
+    """A symbolic input tensor of a functional model (batch dimension excluded).
+
+    Examples
+    --------
+    >>> from skdeep.nn import Input, Model
+    >>> from skdeep.nn.layers import Dense
+    >>> x = Input(shape=(4,))
+    >>> model = Model(x, Dense(2)(x))
+    >>> model.output_shape
+    (None, 2)
+    """
+    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name, **kwargs)
+    return layer._inbound_nodes[0].outputs[0]

@@ -1,0 +1,423 @@
+"""Losses with Keras 3 formulas; reduction is the mean over the batch.
+
+Each loss computes per-sample values (``call``) and their gradient with
+respect to the predictions (``gradient``). Cross-entropies fuse with their
+usual output activation: when a model's output layer ends in softmax
+(sigmoid) and the loss is categorical (binary) cross-entropy on
+probabilities, the engine computes loss and gradient from the logits,
+which is exact and numerically stable (see ``fused_value_and_grad``).
+"""
+import numpy as np
+
+from . import activations
+
+__all__ = ["Loss", "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError",
+           "MeanSquaredLogarithmicError", "Huber", "BinaryCrossentropy",
+           "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "get", "serialize",
+           "mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error",
+           "mean_squared_logarithmic_error", "huber", "binary_crossentropy",
+           "categorical_crossentropy", "sparse_categorical_crossentropy"]
+
+EPSILON = 1e-7
+_REDUCTIONS = ("sum_over_batch_size", "sum", "none", None)
+
+
+def _log_softmax(z):
+    z = z - z.max(axis=-1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+
+
+class Loss:
+    """Base class: ``loss(y_true, y_pred, sample_weight=None) -> float``.
+
+    Subclasses implement ``call`` (per-sample loss, shape ``y_pred.shape[:-1]``)
+    and ``gradient`` (d per-sample loss / d y_pred, shape of ``y_pred``).
+    """
+
+    #: activation whose logits this loss can consume directly (fused path)
+    fused_activation = None
+
+    def __init__(self, name=None, reduction="sum_over_batch_size"):
+        if reduction not in _REDUCTIONS:
+            raise ValueError(f"Unknown reduction {reduction!r}; expected one of {_REDUCTIONS}")
+        self.name = name or _default_name(type(self))
+        self.reduction = reduction
+
+    def prepare(self, y_true, y_pred):
+        """Cast ``y_true`` to the predictions' dtype and shape."""
+        y_true = np.asarray(y_true, dtype=y_pred.dtype)
+        if y_true.shape != y_pred.shape:
+            if y_true.size == y_pred.size:
+                y_true = y_true.reshape(y_pred.shape)
+            else:
+                raise ValueError(f"Loss '{self.name}': targets of shape {y_true.shape} do not "
+                                 f"match predictions of shape {y_pred.shape}")
+        return y_true
+
+    def _targets(self, y_true, y_pred):
+        """Targets ready for ``call``/``gradient`` (cast, reshaped, one-hot, smoothed)."""
+        return self.prepare(y_true, y_pred)
+
+    def call(self, y_true, y_pred):
+        raise NotImplementedError
+
+    def gradient(self, y_true, y_pred):
+        raise NotImplementedError
+
+    def _reduce(self, per_sample, sample_weight):
+        if sample_weight is not None:
+            sw = np.asarray(sample_weight, dtype=per_sample.dtype)
+            sw = sw.reshape(sw.shape + (1,) * (per_sample.ndim - sw.ndim))
+            per_sample = per_sample * sw
+        if self.reduction in ("none", None):
+            return per_sample
+        total = float(per_sample.sum(dtype=np.float64))
+        return total if self.reduction == "sum" else total / max(per_sample.size, 1)
+
+    def _grad_scale(self, per_sample_shape, sample_weight, dtype):
+        """Factor turning d(per-sample loss) into d(reduced loss)."""
+        n = int(np.prod(per_sample_shape)) if self.reduction == "sum_over_batch_size" else 1
+        scale = np.asarray(1.0 / max(n, 1), dtype=dtype)
+        if sample_weight is not None:
+            sw = np.asarray(sample_weight, dtype=dtype)
+            sw = sw.reshape(sw.shape + (1,) * (len(per_sample_shape) - sw.ndim))
+            scale = np.broadcast_to(sw * scale, per_sample_shape)
+        return scale[..., None] if np.ndim(scale) else scale
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        y_pred = np.asarray(y_pred)
+        if not np.issubdtype(y_pred.dtype, np.floating):
+            y_pred = y_pred.astype("float32")
+        y_true = self._targets(y_true, y_pred)
+        return self._reduce(self.call(y_true, y_pred), sample_weight)
+
+    def value_and_grad(self, y_true, y_pred, sample_weight=None):
+        """Reduced loss and its gradient with respect to ``y_pred``."""
+        y_true = self._targets(y_true, y_pred)
+        per_sample = self.call(y_true, y_pred)
+        value = self._reduce(per_sample, sample_weight)
+        grad = self.gradient(y_true, y_pred) * self._grad_scale(per_sample.shape, sample_weight,
+                                                                 y_pred.dtype)
+        return value, grad.astype(y_pred.dtype, copy=False)
+
+    def fused_value_and_grad(self, y_true, logits, sample_weight=None):
+        """Loss, gradient with respect to the logits, and the activated predictions."""
+        raise NotImplementedError
+
+    def get_config(self):
+        return {"name": self.name, "reduction": self.reduction}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+def _default_name(cls):
+    import re
+
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower()
+
+
+class MeanSquaredError(Loss):
+    """``mean((y_pred - y_true) ** 2, axis=-1)``."""
+
+    def call(self, y_true, y_pred):
+        return np.mean(np.square(y_pred - y_true), axis=-1)
+
+    def gradient(self, y_true, y_pred):
+        return (2.0 / y_pred.shape[-1]) * (y_pred - y_true)
+
+
+class MeanAbsoluteError(Loss):
+    """``mean(|y_pred - y_true|, axis=-1)``."""
+
+    def call(self, y_true, y_pred):
+        return np.mean(np.abs(y_pred - y_true), axis=-1)
+
+    def gradient(self, y_true, y_pred):
+        return np.sign(y_pred - y_true) / y_pred.shape[-1]
+
+
+class MeanAbsolutePercentageError(Loss):
+    """``100 * mean(|y_true - y_pred| / max(|y_true|, eps), axis=-1)``."""
+
+    def call(self, y_true, y_pred):
+        return 100.0 * np.mean(np.abs(y_true - y_pred) / np.maximum(np.abs(y_true), EPSILON),
+                               axis=-1)
+
+    def gradient(self, y_true, y_pred):
+        return (100.0 / y_pred.shape[-1]) * np.sign(y_pred - y_true) / np.maximum(
+            np.abs(y_true), EPSILON)
+
+
+class MeanSquaredLogarithmicError(Loss):
+    """``mean((log(max(y_pred, eps) + 1) - log(max(y_true, eps) + 1)) ** 2, axis=-1)``."""
+
+    def call(self, y_true, y_pred):
+        d = np.log1p(np.maximum(y_pred, EPSILON)) - np.log1p(np.maximum(y_true, EPSILON))
+        return np.mean(d * d, axis=-1)
+
+    def gradient(self, y_true, y_pred):
+        p = np.maximum(y_pred, EPSILON)
+        d = np.log1p(p) - np.log1p(np.maximum(y_true, EPSILON))
+        return (2.0 / y_pred.shape[-1]) * d / (1.0 + p) * (y_pred > EPSILON)
+
+
+class Huber(Loss):
+    """Quadratic for ``|error| <= delta``, linear beyond (Keras' Huber)."""
+
+    def __init__(self, delta=1.0, name="huber_loss", reduction="sum_over_batch_size"):
+        super().__init__(name=name, reduction=reduction)
+        if delta <= 0:
+            raise ValueError(f"Huber delta must be > 0, got {delta}")
+        self.delta = float(delta)
+
+    def call(self, y_true, y_pred):
+        e = np.abs(y_pred - y_true)
+        d = self.delta
+        return np.mean(np.where(e <= d, 0.5 * e * e, d * e - 0.5 * d * d), axis=-1)
+
+    def gradient(self, y_true, y_pred):
+        e = y_pred - y_true
+        return np.clip(e, -self.delta, self.delta) / y_pred.shape[-1]
+
+    def get_config(self):
+        return dict(super().get_config(), delta=self.delta)
+
+
+class BinaryCrossentropy(Loss):
+    """Binary cross-entropy averaged over the last axis (probabilities clipped to
+    ``[1e-7, 1 - 1e-7]`` as in Keras, or logits with ``from_logits=True``)."""
+
+    fused_activation = "sigmoid"
+
+    def __init__(self, from_logits=False, label_smoothing=0.0, name="binary_crossentropy",
+                 reduction="sum_over_batch_size"):
+        super().__init__(name=name, reduction=reduction)
+        if not 0 <= label_smoothing <= 1:
+            raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing}")
+        self.from_logits = bool(from_logits)
+        self.label_smoothing = float(label_smoothing)
+        if self.from_logits:
+            self.fused_activation = None
+
+    def _targets(self, y_true, y_pred):
+        t = self.prepare(y_true, y_pred)
+        if self.label_smoothing:
+            return t * (1.0 - self.label_smoothing) + 0.5 * self.label_smoothing
+        return t
+
+    @staticmethod
+    def _from_logits(t, z):
+        return np.maximum(z, 0) - z * t + np.log1p(np.exp(-np.abs(z)))
+
+    def call(self, y_true, y_pred):
+        t = y_true
+        if self.from_logits:
+            return np.mean(self._from_logits(t, y_pred), axis=-1)
+        p = np.clip(y_pred, EPSILON, 1.0 - EPSILON)
+        return np.mean(-(t * np.log(p) + (1.0 - t) * np.log1p(-p)), axis=-1)
+
+    def gradient(self, y_true, y_pred):
+        t = y_true
+        k = y_pred.shape[-1]
+        if self.from_logits:
+            return (activations.sigmoid(y_pred) - t) / k
+        inside = (y_pred > EPSILON) & (y_pred < 1.0 - EPSILON)
+        p = np.clip(y_pred, EPSILON, 1.0 - EPSILON)
+        return inside * (p - t) / (p * (1.0 - p)) / k
+
+    def fused_value_and_grad(self, y_true, logits, sample_weight=None):
+        t = self._targets(y_true, logits)
+        per_sample = np.mean(self._from_logits(t, logits), axis=-1)
+        value = self._reduce(per_sample, sample_weight)
+        probs = activations.sigmoid(logits)
+        scale = self._grad_scale(per_sample.shape, sample_weight, logits.dtype)
+        grad = (probs - t) * (scale / logits.shape[-1])
+        return value, grad.astype(logits.dtype, copy=False), probs
+
+    def get_config(self):
+        return dict(super().get_config(), from_logits=self.from_logits,
+                    label_smoothing=self.label_smoothing)
+
+
+class CategoricalCrossentropy(Loss):
+    """``-sum(y_true * log(y_pred), axis=-1)`` with one-hot (or soft) targets.
+
+    Probabilities are renormalised and clipped as in Keras; with
+    ``from_logits=True`` the predictions are logits.
+    """
+
+    fused_activation = "softmax"
+
+    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
+                 name="categorical_crossentropy", reduction="sum_over_batch_size"):
+        super().__init__(name=name, reduction=reduction)
+        if axis != -1:
+            raise ValueError("CategoricalCrossentropy supports only axis=-1")
+        if not 0 <= label_smoothing <= 1:
+            raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing}")
+        self.from_logits = bool(from_logits)
+        self.label_smoothing = float(label_smoothing)
+        self.axis = axis
+        if self.from_logits:
+            self.fused_activation = None
+
+    def _targets(self, y_true, y_pred):
+        t = self.prepare(y_true, y_pred)
+        if self.label_smoothing:
+            k = y_pred.shape[-1]
+            t = t * (1.0 - self.label_smoothing) + self.label_smoothing / k
+        return t
+
+    def prepare(self, y_true, y_pred):
+        y_true = np.asarray(y_true, dtype=y_pred.dtype)
+        if y_true.shape != y_pred.shape:
+            raise ValueError(
+                f"Loss '{self.name}' needs one-hot targets of shape {y_pred.shape}, got "
+                f"{y_true.shape}. Use to_categorical(y) or the "
+                "'sparse_categorical_crossentropy' loss for integer labels")
+        return y_true
+
+    def call(self, y_true, y_pred):
+        t = y_true
+        if self.from_logits:
+            return -np.sum(t * _log_softmax(y_pred), axis=-1)
+        p = y_pred / y_pred.sum(axis=-1, keepdims=True)
+        p = np.clip(p, EPSILON, 1.0 - EPSILON)
+        return -np.sum(t * np.log(p), axis=-1)
+
+    def gradient(self, y_true, y_pred):
+        t = y_true
+        st = t.sum(axis=-1, keepdims=True)
+        if self.from_logits:
+            return st * np.exp(_log_softmax(y_pred)) - t
+        s = y_pred.sum(axis=-1, keepdims=True)
+        p = y_pred / s
+        inside = (p > EPSILON) & (p < 1.0 - EPSILON)
+        return -(t * inside) / (np.clip(p, EPSILON, 1.0 - EPSILON) * s) + \
+            np.sum(t * inside, axis=-1, keepdims=True) / s
+
+    def fused_value_and_grad(self, y_true, logits, sample_weight=None):
+        t = self._targets(y_true, logits)
+        logp = _log_softmax(logits)
+        per_sample = -np.sum(t * logp, axis=-1)
+        value = self._reduce(per_sample, sample_weight)
+        probs = np.exp(logp)
+        scale = self._grad_scale(per_sample.shape, sample_weight, logits.dtype)
+        grad = (probs * t.sum(axis=-1, keepdims=True) - t) * scale
+        return value, grad.astype(logits.dtype, copy=False), probs.astype(logits.dtype)
+
+    def get_config(self):
+        return dict(super().get_config(), from_logits=self.from_logits,
+                    label_smoothing=self.label_smoothing, axis=self.axis)
+
+
+class SparseCategoricalCrossentropy(CategoricalCrossentropy):
+    """Categorical cross-entropy with integer class targets."""
+
+    def __init__(self, from_logits=False, ignore_class=None, name="sparse_categorical_crossentropy",
+                 reduction="sum_over_batch_size"):
+        super().__init__(from_logits=from_logits, name=name, reduction=reduction)
+        if ignore_class is not None:
+            raise ValueError("SparseCategoricalCrossentropy: ignore_class is not supported")
+        self.ignore_class = None
+
+    def prepare(self, y_true, y_pred):
+        y_true = np.asarray(y_true)
+        k = y_pred.shape[-1]
+        if y_true.shape == y_pred.shape[:-1] + (1,) and k != 1:
+            y_true = y_true[..., 0]
+        if y_true.shape != y_pred.shape[:-1]:
+            if y_true.size == int(np.prod(y_pred.shape[:-1])):
+                y_true = y_true.reshape(y_pred.shape[:-1])
+            else:
+                raise ValueError(f"Loss '{self.name}' needs integer targets of shape "
+                                 f"{y_pred.shape[:-1]}, got {y_true.shape}")
+        if np.issubdtype(y_true.dtype, np.floating):
+            if not np.all(np.mod(y_true, 1) == 0):
+                raise ValueError(f"Loss '{self.name}' needs integer class ids as targets")
+        ids = y_true.astype(np.int64)
+        if ids.size and (ids.min() < 0 or ids.max() >= k):
+            raise ValueError(f"Loss '{self.name}': target class ids must be in [0, {k}), got "
+                             f"values in [{ids.min()}, {ids.max()}]")
+        onehot = np.zeros(y_pred.shape, dtype=y_pred.dtype)
+        np.put_along_axis(onehot, ids[..., None], 1.0, axis=-1)
+        return onehot
+
+    def get_config(self):
+        return {"name": self.name, "reduction": self.reduction, "from_logits": self.from_logits,
+                "ignore_class": self.ignore_class}
+
+
+_CLASSES = [MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
+            MeanSquaredLogarithmicError, Huber, BinaryCrossentropy, CategoricalCrossentropy,
+            SparseCategoricalCrossentropy]
+_REGISTRY = {
+    "mse": MeanSquaredError, "mean_squared_error": MeanSquaredError,
+    "mae": MeanAbsoluteError, "mean_absolute_error": MeanAbsoluteError,
+    "mape": MeanAbsolutePercentageError, "mean_absolute_percentage_error":
+        MeanAbsolutePercentageError,
+    "msle": MeanSquaredLogarithmicError, "mean_squared_logarithmic_error":
+        MeanSquaredLogarithmicError,
+    "huber": Huber, "huber_loss": Huber,
+    "binary_crossentropy": BinaryCrossentropy, "bce": BinaryCrossentropy,
+    "categorical_crossentropy": CategoricalCrossentropy, "cce": CategoricalCrossentropy,
+    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
+}
+_BY_CLASS = {cls.__name__: cls for cls in _CLASSES}
+
+
+def _function(name, cls):
+    def loss_fn(y_true, y_pred):
+        loss = cls(reduction="none")
+        y_pred = np.asarray(y_pred)
+        if not np.issubdtype(y_pred.dtype, np.floating):
+            y_pred = y_pred.astype("float32")
+        return loss.call(loss._targets(y_true, y_pred), y_pred)
+
+    loss_fn.__name__ = loss_fn.__qualname__ = name
+    loss_fn.__doc__ = f"Per-sample {name} (no reduction), as ``keras.losses.{name}``."
+    loss_fn.loss_class = cls
+    return loss_fn
+
+
+mean_squared_error = _function("mean_squared_error", MeanSquaredError)
+mean_absolute_error = _function("mean_absolute_error", MeanAbsoluteError)
+mean_absolute_percentage_error = _function("mean_absolute_percentage_error",
+                                           MeanAbsolutePercentageError)
+mean_squared_logarithmic_error = _function("mean_squared_logarithmic_error",
+                                           MeanSquaredLogarithmicError)
+huber = _function("huber", Huber)
+binary_crossentropy = _function("binary_crossentropy", BinaryCrossentropy)
+categorical_crossentropy = _function("categorical_crossentropy", CategoricalCrossentropy)
+sparse_categorical_crossentropy = _function("sparse_categorical_crossentropy",
+                                            SparseCategoricalCrossentropy)
+
+
+def get(identifier):
+    """Resolve a loss name, loss function from this module, config dict or instance."""
+    if isinstance(identifier, Loss):
+        return identifier
+    if isinstance(identifier, type) and issubclass(identifier, Loss):
+        return identifier()
+    if callable(identifier) and hasattr(identifier, "loss_class"):
+        return identifier.loss_class()
+    if isinstance(identifier, str):
+        cls = _REGISTRY.get(identifier.lower()) or _BY_CLASS.get(identifier)
+        if cls is None:
+            raise ValueError(f"Unknown loss {identifier!r}. Known losses: "
+                             f"{sorted(set(_REGISTRY))}")
+        return cls()
+    if isinstance(identifier, dict):
+        cls = _BY_CLASS.get(identifier.get("class_name"))
+        if cls is None:
+            raise ValueError(f"Unknown loss config {identifier!r}")
+        return cls.from_config(identifier.get("config", {}))
+    raise ValueError(f"Could not interpret loss {identifier!r}: pass a name such as 'mse' or a "
+                     "Loss instance from skdeep.nn.losses (custom Python functions cannot be "
+                     "differentiated by the engine)")
+
+
+def serialize(loss):
+    return {"class_name": type(loss).__name__, "config": loss.get_config()}

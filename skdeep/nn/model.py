@@ -1,0 +1,524 @@
+"""Model (a graph of layer calls) and Sequential.
+
+A Model is itself a Layer, so models nest. ``_run`` executes the graph in
+topological order and records each node's backward closure on a tape;
+``_backward`` walks the tape in reverse, summing gradients where a tensor
+fans out.
+"""
+import threading
+
+import numpy as np
+
+from . import training
+from .layers.base import InputLayer, KTensor, Layer, _as_list, unique_name
+
+
+def _topological_nodes(inputs, outputs):
+    """Nodes between ``inputs`` and ``outputs`` in an order that respects data flow."""
+    input_ids = {id(t) for t in inputs}
+    order, state = [], {}
+
+    def visit(tensor):
+        if id(tensor) in input_ids:
+            return
+        node = tensor.node
+        if isinstance(node.layer, InputLayer):
+            raise ValueError(f"Graph disconnected: the output depends on input "
+                             f"'{tensor.name}' which is not among the model's inputs")
+        mark = state.get(id(node))
+        if mark == "done":
+            return
+        if mark == "active":
+            raise ValueError("The layer graph has a cycle")
+        state[id(node)] = "active"
+        for t in node.inputs:
+            visit(t)
+        state[id(node)] = "done"
+        order.append(node)
+
+    for t in outputs:
+        visit(t)
+    return order
+
+
+class Model(Layer):
+    """A functional model: ``Model(inputs, outputs)``.
+
+    ``inputs`` and ``outputs`` are symbolic tensors (or lists / dicts of
+    them) made with :func:`skdeep.nn.Input` and layer calls.
+
+    Examples
+    --------
+    >>> from skdeep.nn import Input, Model
+    >>> from skdeep.nn.layers import Dense
+    >>> inp = Input(shape=(3,))
+    >>> out = Dense(1, activation="sigmoid")(Dense(4, activation="relu")(inp))
+    >>> model = Model(inp, out)
+    >>> model.compile(optimizer="adam", loss="binary_crossentropy")
+    """
+
+    def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
+        super().__init__(name=name or unique_name(self._default_name()), trainable=trainable,
+                         **kwargs)
+        self._graph_ready = False
+        self.compiled = False
+        self.optimizer = None
+        self.stop_training = False
+        self.history = None
+        self._local = threading.local()
+        self._train = None
+        if inputs is None and outputs is None:
+            if type(self) is Model:
+                raise ValueError("Model needs inputs and outputs: Model(inputs, outputs). "
+                                 "Subclassed models are not supported; use the functional "
+                                 "API or Sequential")
+            return
+        self._init_graph(inputs, outputs)
+
+    @staticmethod
+    def _default_name():
+        return "functional"
+
+    # ------------------------------------------------------------------ graph
+    def _init_graph(self, inputs, outputs):
+        self._input_is_list = isinstance(inputs, (list, tuple, dict))
+        self._output_is_list = isinstance(outputs, (list, tuple, dict))
+        inputs = list(inputs.values()) if isinstance(inputs, dict) else _as_list(inputs)
+        outputs = list(outputs.values()) if isinstance(outputs, dict) else _as_list(outputs)
+        for t in inputs + outputs:
+            if not isinstance(t, KTensor):
+                raise TypeError(f"Model inputs and outputs must be symbolic tensors (from Input() "
+                                f"and layer calls), got {type(t).__name__}")
+        self._input_tensors = inputs
+        self._output_tensors = outputs
+        self._nodes = _topological_nodes(inputs, outputs)
+        layers = []
+        seen = set()
+        for t in inputs:
+            if isinstance(t.node.layer, InputLayer) and id(t.node.layer) not in seen:
+                seen.add(id(t.node.layer))
+                layers.append(t.node.layer)
+        for node in self._nodes:
+            if id(node.layer) not in seen:
+                seen.add(id(node.layer))
+                layers.append(node.layer)
+        self._all_layers = layers
+        input_ids = {id(t) for t in inputs}
+        self._first_nodes = {i for i, node in enumerate(self._nodes)
+                             if all(id(t) in input_ids for t in node.inputs)}
+        self.input_names = [t.name for t in inputs]
+        self.output_names = [t.node.layer.name for t in outputs]
+        if len(set(self.output_names)) != len(self.output_names):
+            self.output_names = [f"{n}_{i}" if self.output_names.count(n) > 1 else n
+                                 for i, n in enumerate(self.output_names)]
+        self._graph_ready = True
+        self.built = True
+        self._train = None
+        self._local = threading.local()
+
+    def _ensure_graph(self, x=None):
+        if not self._graph_ready:
+            raise ValueError(f"Model '{self.name}' has not been built yet")
+
+    @property
+    def layers(self):
+        """The model's layers (the functional API includes its InputLayers, as Keras)."""
+        self._ensure_graph()
+        return list(self._all_layers)
+
+    def get_layer(self, name=None, index=None):
+        """A layer by ``name`` or by ``index`` into :attr:`layers`."""
+        layers = self.layers
+        if index is not None:
+            if not -len(layers) <= index < len(layers):
+                raise ValueError(f"Layer index {index} out of range: the model has "
+                                 f"{len(layers)} layers")
+            return layers[index]
+        for layer in layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No such layer: {name!r}. Existing layers are: "
+                         f"{[l.name for l in layers]}")
+
+    @property
+    def inputs(self):
+        self._ensure_graph()
+        return list(self._input_tensors)
+
+    @property
+    def outputs(self):
+        self._ensure_graph()
+        return list(self._output_tensors)
+
+    @property
+    def input(self):
+        self._ensure_graph()
+        ts = self._input_tensors
+        return ts if self._input_is_list else ts[0]
+
+    @property
+    def output(self):
+        self._ensure_graph()
+        ts = self._output_tensors
+        return ts if self._output_is_list else ts[0]
+
+    @property
+    def input_shape(self):
+        shapes = [t.shape for t in self.inputs]
+        return shapes if self._input_is_list else shapes[0]
+
+    @property
+    def output_shape(self):
+        shapes = [t.shape for t in self.outputs]
+        return shapes if self._output_is_list else shapes[0]
+
+    def compute_output_shape(self, input_shape):
+        return self.output_shape
+
+    def build(self, input_shape):
+        self._ensure_graph()
+
+    # ------------------------------------------------------------------ weights
+    @Layer.trainable.setter
+    def trainable(self, value):
+        self._trainable = bool(value)
+        if self._graph_ready:
+            for layer in self._all_layers:
+                layer.trainable = value
+
+    def _unique_weights(self, attr):
+        out, seen = [], set()
+        for layer in self.layers:
+            for w in getattr(layer, attr):
+                if id(w) not in seen:
+                    seen.add(id(w))
+                    out.append(w)
+        return out
+
+    @property
+    def weights(self):
+        return self._unique_weights("weights")
+
+    @property
+    def trainable_weights(self):
+        if not self.trainable:
+            return []
+        return self._unique_weights("trainable_weights")
+
+    @property
+    def non_trainable_weights(self):
+        ids = {id(w) for w in self.trainable_weights}
+        return [w for w in self.weights if id(w) not in ids]
+
+    variables = weights
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+
+    def get_weights(self):
+        return [w.value.copy() for w in self.weights]
+
+    def set_weights(self, weights):
+        mine = self.weights
+        weights = list(weights)
+        if len(weights) != len(mine):
+            raise ValueError(f"Model '{self.name}' expects {len(mine)} weight arrays, got "
+                             f"{len(weights)}")
+        for w, v in zip(mine, weights):
+            w.assign(v)
+
+    def count_params(self):
+        return int(sum(w.value.size for w in self.weights))
+
+    # ------------------------------------------------------------------ execution
+    def _run(self, xs, training=False, ws_map=None, fused=(), penalties=None):
+        """Forward pass over arrays ``xs``. Returns (outputs, tape, values)."""
+        values, masks = {}, {}
+        for t, x in zip(self._input_tensors, xs):
+            values[id(t)] = x
+            masks[id(t)] = None
+        tape = []
+        for i, node in enumerate(self._nodes):
+            layer = node.layer
+            ins = [values[id(t)] for t in node.inputs]
+            in_masks = [masks[id(t)] for t in node.inputs]
+            x = ins if node.list_input else ins[0]
+            mask = in_masks if node.list_input else in_masks[0]
+            kwargs = dict(node.call_kwargs)
+            if layer.consumes_mask:
+                kwargs["mask"] = mask
+            if i in fused:
+                kwargs["logits"] = True
+            ws = None
+            if ws_map is not None:
+                ws = ws_map[i]
+                if penalties is not None and isinstance(layer, Model):
+                    ws["_penalties"] = penalties
+            y, backward = layer.forward(x, training=training, ws=ws, **kwargs)
+            outs = y if len(node.outputs) > 1 else [y]
+            out_mask = layer.compute_mask(x, mask)
+            out_masks = out_mask if isinstance(out_mask, list) else [out_mask] * len(outs)
+            reg = layer.activity_regularizer
+            if reg is not None and penalties is not None:
+                backward = self._with_activity_penalty(reg, outs, backward, penalties)
+            for t, v, m in zip(node.outputs, outs, out_masks):
+                values[id(t)] = v
+                masks[id(t)] = m
+            tape.append((node, backward))
+        return [values[id(t)] for t in self._output_tensors], tape, values
+
+    @staticmethod
+    def _with_activity_penalty(reg, outs, backward, penalties):
+        n = max(outs[0].shape[0], 1) if outs[0].ndim else 1
+        penalties.append(sum(reg(o) for o in outs) / n)
+        if len(outs) == 1:
+            return lambda dy: backward(dy + (reg.gradient(outs[0]) / n).astype(dy.dtype))
+        return lambda dys: backward([d + (reg.gradient(o) / n).astype(d.dtype)
+                                     for d, o in zip(dys, outs)])
+
+    @staticmethod
+    def _backward(tape, output_tensors, output_grads, values):
+        """Run the tape backwards; returns the gradients of the model inputs by tensor id."""
+        grads = {}
+
+        def add(t, g):
+            k = id(t)
+            grads[k] = g if k not in grads else grads[k] + g
+
+        for t, g in zip(output_tensors, output_grads):
+            if g is not None:
+                add(t, g)
+        for node, backward in reversed(tape):
+            dys = [grads.pop(id(t), None) for t in node.outputs]
+            if all(d is None for d in dys):
+                continue
+            if len(dys) == 1:
+                dy = dys[0]
+            else:
+                dy = [d if d is not None else np.zeros_like(values[id(t)])
+                      for d, t in zip(dys, node.outputs)]
+            dx = backward(dy)
+            if dx is None:
+                continue
+            for t, d in zip(node.inputs, dx if node.list_input else [dx]):
+                if d is not None:
+                    add(t, d)
+        return grads
+
+    def _ws_for(self, ws):
+        child = ws.get("_ws_map")
+        if child is None or len(child) != len(self._nodes):
+            child = ws["_ws_map"] = [dict() for _ in self._nodes]
+        no_dx = ws.get("_no_dx", False)
+        for i in self._first_nodes:
+            child[i]["_no_dx"] = no_dx
+        return child
+
+    def forward(self, inputs, training=False, ws=None, **kwargs):
+        """Run the model as a layer inside another model."""
+        self._ensure_graph()
+        xs = _as_list(inputs) if self._input_is_list else [inputs]
+        ws_map = None if ws is None else self._ws_for(ws)
+        penalties = None if ws is None else ws.get("_penalties")
+        outs, tape, values = self._run(xs, training, ws_map, penalties=penalties)
+        in_tensors, out_tensors = self._input_tensors, self._output_tensors
+
+        def backward(dy):
+            dys = list(dy) if self._output_is_list else [dy]
+            grads = self._backward(tape, out_tensors, dys, values)
+            dxs = [grads.get(id(t)) for t in in_tensors]
+            return dxs if self._input_is_list else dxs[0]
+
+        return (outs if self._output_is_list else outs[0]), backward
+
+    def __call__(self, inputs, training=False, **kwargs):
+        if not self._graph_ready and not any(isinstance(t, KTensor) for t in _as_list(inputs)):
+            return self.predict(inputs, verbose=0)
+        return super().__call__(inputs, training=training, **kwargs)
+
+    # ------------------------------------------------------------------ public API
+    compile = training.compile
+    fit = training.fit
+    evaluate = training.evaluate
+    predict = training.predict
+    train_on_batch = training.train_on_batch
+    test_on_batch = training.test_on_batch
+    predict_on_batch = training.predict_on_batch
+
+    def summary(self, line_length=None, print_fn=None):
+        """Print Keras' summary table: layer name and type, output shape, params."""
+        from .summary import summary_lines
+
+        lines = summary_lines(self, line_length)
+        (print_fn or print)("\n".join(lines))
+
+    def save(self, filepath, overwrite=True):
+        """Save architecture, weights and optimizer state to a zip file (see saving.py)."""
+        from .saving import save_model
+
+        save_model(self, filepath, overwrite=overwrite)
+
+    def save_weights(self, filepath, overwrite=True):
+        from .saving import save_weights
+
+        save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath):
+        from .saving import load_weights
+
+        load_weights(self, filepath)
+
+    def get_config(self):
+        from .saving import model_to_config
+
+        return model_to_config(self)["config"]
+
+    @classmethod
+    def from_config(cls, config):
+        from .saving import model_from_config
+
+        return model_from_config({"class_name": "Sequential" if cls is Sequential else
+                                  "Functional", "config": config})
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+class Sequential(Model):
+    """A linear stack of layers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.nn import Sequential
+    >>> from skdeep.nn.layers import Dense
+    >>> model = Sequential([Dense(8, activation="relu", input_shape=(4,)), Dense(1)])
+    >>> model.compile(optimizer="adam", loss="mse")
+    >>> model.predict(np.zeros((2, 4)), verbose=0).shape
+    (2, 1)
+    """
+
+    def __init__(self, layers=None, name=None, trainable=True, **kwargs):
+        super().__init__(name=name, trainable=trainable, **kwargs)
+        self._stack = []
+        self._input_layer = None
+        for layer in layers or []:
+            self.add(layer)
+
+    @staticmethod
+    def _default_name():
+        return "sequential"
+
+    def add(self, layer):
+        """Append a layer (or an ``Input`` tensor as the first element)."""
+        if isinstance(layer, KTensor):
+            if self._stack or self._input_layer is not None:
+                raise ValueError("An Input can only be added to a Sequential model first")
+            self._input_layer = layer.node.layer
+            return
+        if isinstance(layer, InputLayer):
+            self._input_layer = layer
+            return
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Sequential.add expects a Layer, got {type(layer).__name__}")
+        if any(layer is other for other in self._stack):
+            raise ValueError(f"Layer '{layer.name}' is already in this model")
+        self._stack.append(layer)
+        self._invalidate()
+        self._maybe_build()
+
+    def pop(self):
+        """Remove the last layer."""
+        if not self._stack:
+            raise TypeError("There are no layers in the model")
+        layer = self._stack.pop()
+        self._invalidate()
+        self._maybe_build()
+        return layer
+
+    def _invalidate(self):
+        if self._graph_ready:
+            for node in self._nodes:
+                if node in node.layer._inbound_nodes:
+                    node.layer._inbound_nodes.remove(node)
+        self._graph_ready = False
+        self._train = None
+
+    def _declared_input_shape(self):
+        if self._input_layer is not None:
+            return self._input_layer.shape
+        if self._stack:
+            first = self._stack[0]
+            if first._input_shape_arg is not None:
+                return first._input_shape_arg
+            if isinstance(first, Model) and first._graph_ready:
+                return first.input_shape[1:]
+            if first._inbound_nodes:
+                shape = first._inbound_nodes[0].inputs[0].shape
+                return shape[1:]
+        return None
+
+    def _maybe_build(self):
+        shape = self._declared_input_shape()
+        if shape is not None and self._stack:
+            self._build_graph(shape)
+
+    def _build_graph(self, sample_shape, dtype=None):
+        if self._input_layer is None or tuple(self._input_layer.shape) != tuple(sample_shape):
+            self._input_layer = InputLayer(shape=tuple(sample_shape), dtype=dtype)
+        x = self._input_layer._inbound_nodes[0].outputs[0]
+        inp = x
+        for layer in self._stack:
+            x = layer(x)
+            if isinstance(x, list):
+                raise ValueError(f"Layer '{layer.name}' returns several outputs and cannot be "
+                                 "used in a Sequential model; use the functional API")
+        self._init_graph(inp, x)
+
+    def build(self, input_shape=None):
+        """Build the graph for inputs of ``input_shape`` (batch dimension first)."""
+        if self._graph_ready:
+            return
+        if input_shape is None:
+            shape = self._declared_input_shape()
+            if shape is None:
+                raise ValueError("Sequential.build needs an input_shape")
+        else:
+            shape = tuple(input_shape)[1:]
+        if not self._stack:
+            raise ValueError("Cannot build a Sequential model without layers")
+        self._build_graph(shape)
+
+    def _ensure_graph(self, x=None):
+        if self._graph_ready:
+            return
+        if x is not None and self._stack:
+            xs = _as_list(x)
+            if len(xs) != 1:
+                raise ValueError("A Sequential model takes a single input array")
+            arr = np.asarray(xs[0])
+            if arr.ndim < 2:
+                raise ValueError(f"Input to Sequential model '{self.name}' must have a batch "
+                                 f"dimension; got shape {arr.shape}")
+            dtype = None if np.issubdtype(arr.dtype, np.floating) else "int32"
+            self._build_graph(arr.shape[1:], dtype=dtype)
+            return
+        if not self._stack:
+            raise ValueError(f"Sequential model '{self.name}' has no layers")
+        raise ValueError(f"Sequential model '{self.name}' has not been built yet: give the first "
+                         "layer an input_shape, start with an Input, call build(), or call "
+                         "fit/predict on data")
+
+    @property
+    def layers(self):
+        """The layers of the stack (without the InputLayer, as Keras)."""
+        return list(self._stack)
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        self._trainable = bool(value)
+        for layer in self._stack:
+            layer.trainable = value

@@ -1,0 +1,118 @@
+"""Numerical gradient checks (float64, central differences).
+
+Used by the test suite for every layer, loss and model graph, and usable for
+custom layers.
+"""
+import numpy as np
+
+from . import backend
+
+
+def _numeric_grad(f, array, eps):
+    grad = np.zeros_like(array, dtype=np.float64)
+    flat = array.reshape(-1)
+    gflat = grad.reshape(-1)
+    for i in range(flat.size):
+        old = flat[i]
+        flat[i] = old + eps
+        up = f()
+        flat[i] = old - eps
+        down = f()
+        flat[i] = old
+        gflat[i] = (up - down) / (2 * eps)
+    return grad
+
+
+def _assert_close(name, analytic, numeric, rtol, atol):
+    analytic = np.asarray(analytic, dtype=np.float64)
+    if analytic.shape != numeric.shape:
+        raise AssertionError(f"{name}: gradient shape {analytic.shape} != {numeric.shape}")
+    err = np.abs(analytic - numeric)
+    tol = atol + rtol * np.abs(numeric)
+    if not (err <= tol).all():
+        i = np.unravel_index(np.argmax(err - tol), err.shape)
+        raise AssertionError(f"{name}: analytic {analytic[i]:.8g} vs numeric {numeric[i]:.8g} "
+                             f"at {i} (max abs err {err.max():.3g})")
+
+
+def check_layer_gradients(layer, inputs, training=True, eps=1e-6, rtol=1e-5, atol=1e-7,
+                          seed=0, check_inputs=True, call_kwargs=None):
+    """Compare a layer's backward pass with central differences.
+
+    The layer must be float64. ``inputs`` is an array or a list of arrays
+    (float inputs are perturbed; integer inputs are left alone). The scalar
+    checked is ``sum(outputs * R)`` for fixed random ``R``, so every output
+    element contributes. Raises AssertionError on a mismatch.
+    """
+    call_kwargs = call_kwargs or {}
+    multi_in = isinstance(inputs, (list, tuple))
+    xs = [np.array(a, dtype=np.float64) if np.issubdtype(np.asarray(a).dtype, np.floating)
+          else np.asarray(a) for a in (inputs if multi_in else [inputs])]
+    x_arg = xs if multi_in else xs[0]
+    if not layer.built:
+        shapes = [(None,) + a.shape[1:] for a in xs]
+        layer._maybe_build(shapes if multi_in else shapes[0])
+    for w in layer.weights:
+        if w.dtype != np.float64:
+            raise ValueError("check_layer_gradients needs a float64 layer; build it inside "
+                             "backend.floatx_scope('float64')")
+    rng = np.random.default_rng(seed)
+    y, _ = layer.forward(x_arg, training=training, **call_kwargs)
+    ys = y if isinstance(y, list) else [y]
+    rs = [rng.standard_normal(o.shape) for o in ys]
+
+    def objective():
+        out, _ = layer.forward(x_arg, training=training, **call_kwargs)
+        outs = out if isinstance(out, list) else [out]
+        return float(sum((o * r).sum() for o, r in zip(outs, rs)))
+
+    for w in layer.weights:
+        w.grad[...] = 0
+    out, backward = layer.forward(x_arg, training=training, **call_kwargs)
+    dx = backward(rs if isinstance(out, list) else rs[0])
+    dxs = dx if multi_in else [dx]
+    if check_inputs:
+        for k, a in enumerate(xs):
+            if np.issubdtype(a.dtype, np.floating):
+                _assert_close(f"{layer.name} d(input {k})", dxs[k], _numeric_grad(objective, a, eps),
+                              rtol, atol)
+    for w in layer.trainable_weights:
+        _assert_close(f"{layer.name} d({w.name})", w.grad, _numeric_grad(objective, w.value, eps),
+                      rtol, atol)
+
+
+def check_model_gradients(model, x, y, eps=1e-6, rtol=1e-5, atol=1e-7, sample_weight=None):
+    """Check a compiled float64 model's loss gradient against central differences
+    for every trainable weight (training-mode forward, no dropout randomness)."""
+    from .training import _train_state, _prepare_xy
+
+    xs, ys, sws, _ = _prepare_xy(model, x, y, sample_weight)
+    state = _train_state(model)
+    if state.params.dtype != np.float64:
+        raise ValueError("check_model_gradients needs a float64 model")
+
+    def loss_and_grad():
+        state.grads.fill(0)
+        penalties = []
+        outs, tape, values = model._run(xs, True, None, state.fused, penalties)
+        total, dys, _ = state._losses_and_grads(outs, ys, sws, True)
+        total += float(sum(penalties))
+        for w in state.reg_weights:
+            total += w.regularizer(w.value)
+            w.grad += w.regularizer.gradient(w.value)
+        model._backward(tape, model._output_tensors, dys, values)
+        return total
+
+    state.reset_metrics()
+    loss_and_grad()
+    analytic = state.grads.copy()
+
+    def objective():
+        state.reset_metrics()
+        return loss_and_grad()
+
+    numeric = _numeric_grad(objective, state.params, eps)
+    _assert_close(f"model '{model.name}' loss gradient", analytic, numeric, rtol, atol)
+
+
+float64 = lambda: backend.floatx_scope("float64")  # noqa: E731

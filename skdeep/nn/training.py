@@ -1,0 +1,594 @@
+"""compile / fit / evaluate / predict: the training loop (fit → epoch → step).
+
+These functions become methods of :class:`skdeep.nn.Model`.
+"""
+import math
+import threading
+
+import numpy as np
+
+from . import backend, callbacks as callbacks_module, data, losses as losses_module, \
+    metrics as metrics_module, optimizers
+
+_KERAS_ONLY_COMPILE_ARGS = ("run_eagerly", "steps_per_execution", "jit_compile",
+                            "auto_scale_loss")
+
+
+# ---------------------------------------------------------------------------- compile
+def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
+            weighted_metrics=None, **kwargs):
+    """Configure the model for training.
+
+    Parameters
+    ----------
+    optimizer : str or Optimizer
+        'adam', 'sgd', 'rmsprop', 'adagrad' or an instance.
+    loss : str, Loss, list or dict
+        One loss for every output, a list (one per output) or a dict by
+        output name.
+    metrics : list or dict, optional
+        Metric names ('accuracy', 'mse', 'mae', ...) or Metric instances.
+    loss_weights : list or dict, optional
+        Scalar weights of the per-output losses in the total loss.
+    """
+    unknown = sorted(set(kwargs) - set(_KERAS_ONLY_COMPILE_ARGS))
+    if unknown:
+        raise TypeError(f"compile() got unexpected keyword argument(s) {unknown}")
+    self.optimizer = optimizers.get(optimizer)
+    if loss is None:
+        raise ValueError("compile() needs a loss, e.g. loss='mse' or "
+                         "loss='categorical_crossentropy'")
+    # resolve names early so that typos fail at compile time
+    for item in (loss.values() if isinstance(loss, dict) else
+                 loss if isinstance(loss, (list, tuple)) else [loss]):
+        if item is not None:
+            losses_module.get(item)
+    self._compile_spec = dict(loss=loss, metrics=metrics, loss_weights=loss_weights,
+                              weighted_metrics=weighted_metrics)
+    self._trainable_at_compile = {id(layer): layer.trainable for layer in _all_layers(self)}
+    self._trainable_at_compile[id(self)] = self.trainable
+    self.compiled = True
+    self._train = None
+    self.stop_training = False
+
+
+def _all_layers(model):
+    from .model import Model
+
+    stack = list(model.layers) if (model._graph_ready or hasattr(model, "_stack")) else []
+    seen, out = set(), []
+    while stack:
+        layer = stack.pop(0)
+        if id(layer) in seen:
+            continue
+        seen.add(id(layer))
+        out.append(layer)
+        if isinstance(layer, Model):
+            try:
+                stack.extend(layer.layers)
+            except ValueError:
+                pass
+        for sub in getattr(layer, "_sublayers", ()):
+            stack.append(sub)
+    return out
+
+
+def _per_output(spec, names, what, default=None):
+    if isinstance(spec, dict):
+        unknown = sorted(set(spec) - set(names))
+        if unknown:
+            raise ValueError(f"{what} has keys {unknown} that are not output names {names}")
+        return [spec.get(n, default) for n in names]
+    if isinstance(spec, (list, tuple)) and len(names) > 1 and what != "metrics":
+        if len(spec) != len(names):
+            raise ValueError(f"{what} has {len(spec)} entries but the model has "
+                             f"{len(names)} outputs {names}")
+        return list(spec)
+    return [spec] * len(names)
+
+
+class _TrainState:
+    """What a compiled, built model needs to train: resolved losses and metrics,
+    the flat parameter buffer and the work arrays."""
+
+    def __init__(self, model):
+        self.model = model
+        names = model.output_names
+        spec = model._compile_spec
+        self.losses = [None if l is None else losses_module.get(l)
+                       for l in _per_output(spec["loss"], names, "loss")]
+        if all(l is None for l in self.losses):
+            raise ValueError("compile() needs a loss for at least one output")
+        lw = spec["loss_weights"]
+        self.loss_weights = [1.0 if w is None else float(w)
+                             for w in _per_output(lw, names, "loss_weights", 1.0)] \
+            if lw is not None else [1.0] * len(names)
+        metric_spec = spec["metrics"]
+        if isinstance(metric_spec, dict):
+            per_out = _per_output(metric_spec, names, "metrics")
+        elif (isinstance(metric_spec, (list, tuple)) and len(names) > 1 and metric_spec
+              and all(isinstance(m, (list, tuple)) or m is None for m in metric_spec)):
+            per_out = list(metric_spec)
+        else:
+            per_out = [metric_spec] * len(names)
+        self.metric_specs = [[] if m is None else list(m) if isinstance(m, (list, tuple)) else [m]
+                             for m in per_out]
+        self.metrics = None  # resolved on the first batch (needs target shapes)
+        self.fused = self._fused_nodes()
+        self.train_ws = [dict() for _ in model._nodes]
+        for i in model._first_nodes:
+            self.train_ws[i]["_no_dx"] = True
+        self.eval_ws = [dict() for _ in model._nodes]
+        self._flat_key = None
+        self.build_flat()
+
+    def _fused_nodes(self):
+        model = self.model
+        consumed = {id(t) for node in model._nodes for t in node.inputs}
+        fused = {}
+        for i, (t, loss) in enumerate(zip(model._output_tensors, self.losses)):
+            layer = t.node.layer
+            act = getattr(layer, "activation", None)
+            if (loss is not None and loss.fused_activation is not None
+                    and getattr(act, "__name__", None) == loss.fused_activation
+                    and hasattr(layer, "_activate") and id(t) not in consumed
+                    and len(t.node.outputs) == 1):
+                fused[model._nodes.index(t.node)] = i
+        return fused
+
+    # -------------------------------------------------------------- flat buffers
+    def trainable_weights(self):
+        model = self.model
+        snap = model._trainable_at_compile
+        if not snap.get(id(model), True):
+            return []
+        out, seen = [], set()
+        for layer in _all_layers(model):
+            from .model import Model
+
+            if isinstance(layer, Model):
+                continue
+            if not snap.get(id(layer), layer.trainable) or not _ancestors_trainable(model, layer,
+                                                                                   snap):
+                continue
+            for w in layer.weights:
+                if w.trainable and id(w) not in seen:
+                    seen.add(id(w))
+                    out.append(w)
+        return out
+
+    def build_flat(self):
+        weights = self.trainable_weights()
+        key = tuple(id(w) for w in weights)
+        if key == self._flat_key and all(w.value.base is self.params for w in weights):
+            return
+        dtypes = {w.dtype for w in weights}
+        if len(dtypes) > 1:
+            raise ValueError(f"All trainable weights must share one dtype, got {dtypes}")
+        dtype = dtypes.pop() if dtypes else np.dtype(backend.floatx())
+        sizes = [w.value.size for w in weights]
+        offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        total = int(offsets[-1])
+        params = np.empty(total, dtype)
+        grads = np.zeros(total, dtype)
+        for w, a, b in zip(weights, offsets[:-1], offsets[1:]):
+            params[a:b] = w.value.ravel()
+            w.value = params[a:b].reshape(w.value.shape)
+            w.grad = grads[a:b].reshape(w.value.shape)
+        self.params, self.grads, self.weights = params, grads, weights
+        self.reg_weights = [w for w in weights if w.regularizer is not None]
+        opt = self.model.optimizer
+        layout = (total, dtype.name, tuple(offsets.tolist()))
+        if opt._layout != layout:
+            opt.build(total, dtype, offsets)
+        self._flat_key = key
+
+    # -------------------------------------------------------------- metrics
+    def resolve_metrics(self, ys, preds):
+        self.metrics = []
+        multi = len(self.losses) > 1
+        names = self.model.output_names
+        for i, specs in enumerate(self.metric_specs):
+            resolved = []
+            for spec in specs:
+                y_shape = None if ys[i] is None else ys[i].shape
+                m = metrics_module.resolve(spec, self.losses[i], y_shape, preds[i].shape)
+                key = m.name if not multi else f"{names[i]}_{m.name}"
+                resolved.append((key, m))
+            self.metrics.append(resolved)
+
+    def reset_metrics(self):
+        self.loss_tracker = metrics_module.Mean()
+        self.output_loss_trackers = [metrics_module.Mean() for _ in self.losses]
+        for group in self.metrics or []:
+            for _, m in group:
+                m.reset_state()
+
+    def logs(self):
+        out = {"loss": self.loss_tracker.result()}
+        if len(self.losses) > 1:
+            for name, tr, loss in zip(self.model.output_names, self.output_loss_trackers,
+                                      self.losses):
+                if loss is not None:
+                    out[f"{name}_loss"] = tr.result()
+        for group in self.metrics or []:
+            for key, m in group:
+                out[key] = float(m.result())
+        return out
+
+    # -------------------------------------------------------------- steps
+    def _losses_and_grads(self, outs, ys, sws, need_grad):
+        total = 0.0
+        dys, preds = [], []
+        n = outs[0].shape[0]
+        for i, (out, loss) in enumerate(zip(outs, self.losses)):
+            if loss is None or ys[i] is None:
+                preds.append(out)
+                dys.append(None)
+                continue
+            w = self.loss_weights[i]
+            if i in self.fused.values():
+                value, dy, pred = loss.fused_value_and_grad(ys[i], out, sws[i])
+            elif need_grad:
+                value, dy = loss.value_and_grad(ys[i], out, sws[i])
+                pred = out
+            else:
+                value, dy, pred = loss(ys[i], out, sws[i]), None, out
+            if w != 1.0 and dy is not None:
+                dy = dy * dy.dtype.type(w)
+            total += w * value
+            self.output_loss_trackers[i].update_state(value, n)
+            dys.append(dy)
+            preds.append(pred)
+        return total, dys, preds
+
+    def _update_metrics(self, total, ys, preds, sws, n):
+        self.loss_tracker.update_state(total, sample_weight=n)
+        if self.metrics is None:
+            self.resolve_metrics(ys, preds)
+        for i, group in enumerate(self.metrics):
+            if ys[i] is None:
+                continue
+            for _, m in group:
+                m.update_state(ys[i], preds[i], sws[i])
+
+    def train_step(self, xs, ys, sws):
+        model = self.model
+        self.grads.fill(0)
+        penalties = []
+        outs, tape, values = model._run(xs, True, self.train_ws, self.fused, penalties)
+        total, dys, preds = self._losses_and_grads(outs, ys, sws, True)
+        total += float(sum(penalties))
+        for w in self.reg_weights:
+            total += w.regularizer(w.value)
+            w.grad += w.regularizer.gradient(w.value).astype(w.grad.dtype, copy=False)
+        model._backward(tape, model._output_tensors, dys, values)
+        model.optimizer.apply(self.params, self.grads)
+        self._update_metrics(total, ys, preds, sws, outs[0].shape[0])
+        return total
+
+    def test_step(self, xs, ys, sws):
+        model = self.model
+        penalties = []
+        outs, _, _ = model._run(xs, False, self.eval_ws, self.fused, penalties)
+        total, _, preds = self._losses_and_grads(outs, ys, sws, False)
+        total += float(sum(penalties))
+        for w in self.reg_weights:
+            total += w.regularizer(w.value)
+        self._update_metrics(total, ys, preds, sws, outs[0].shape[0])
+        return total
+
+
+def _ancestors_trainable(model, layer, snap):
+    return True
+
+
+def _train_state(model):
+    if not model.compiled:
+        raise RuntimeError(f"You must call compile() on model '{model.name}' before training "
+                           "or evaluating it")
+    state = model._train
+    if state is None:
+        state = model._train = _TrainState(model)
+    else:
+        state.build_flat()
+    return state
+
+
+# ---------------------------------------------------------------------------- helpers
+def _check_int(name, value, minimum):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _resolve_verbose(verbose):
+    if verbose == "auto":
+        return 1
+    if verbose not in (0, 1, 2, True, False):
+        raise ValueError(f"verbose must be 'auto', 0, 1 or 2, got {verbose!r}")
+    return int(verbose)
+
+
+def _prepare_xy(model, x, y, sample_weight=None, class_weight=None, check=True):
+    model._ensure_graph(x)
+    xs = data.standardize_inputs(model, x, check=check)
+    ys = data.standardize_targets(model, y, check=check)
+    if ys is None:
+        raise ValueError("Target data y is required")
+    n = data.n_samples(xs + ys)
+    sws = data.standardize_sample_weight(sample_weight, len(ys), n, model.output_names)
+    if class_weight is not None:
+        if len(ys) != 1:
+            raise ValueError("class_weight is only supported for models with a single output")
+        if not isinstance(class_weight, dict):
+            raise ValueError(f"class_weight must be a dict {{class: weight}}, got "
+                             f"{type(class_weight).__name__}")
+        cw = data.class_weight_to_sample_weight(class_weight, ys[0])
+        sws = [cw if sws[0] is None else sws[0] * cw]
+    return xs, ys, sws, n
+
+
+# ---------------------------------------------------------------------------- fit
+def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+        validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+        sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+        validation_batch_size=None, validation_freq=1):
+    """Train the model; returns a :class:`~skdeep.nn.callbacks.History`.
+
+    ``x``/``y`` are arrays (lists or dicts of them for several inputs or
+    outputs), or ``x`` is a generator / iterable yielding ``(x, y)`` or
+    ``(x, y, sample_weight)`` batches, with ``steps_per_epoch`` batches per
+    epoch. ``validation_split`` takes the *last* fraction of the samples,
+    before shuffling, as Keras does.
+    """
+    epochs = _check_int("epochs", epochs, 0)
+    initial_epoch = _check_int("initial_epoch", initial_epoch, 0)
+    verbose = _resolve_verbose(verbose)
+    batch_size = 32 if batch_size is None else _check_int("batch_size", batch_size, 1)
+    if not isinstance(validation_split, (int, float)) or not 0 <= validation_split < 1:
+        raise ValueError(f"validation_split must be a float in [0, 1), got {validation_split!r}")
+    if not self.compiled:
+        raise RuntimeError(f"You must call compile() on model '{self.name}' before fit()")
+
+    stream = data.is_batch_stream(x)
+    if stream:
+        batches_source = _stream_batches(self, x, steps_per_epoch)
+        n = None
+        steps = steps_per_epoch
+    else:
+        xs, ys, sws, n = _prepare_xy(self, x, y, sample_weight, class_weight)
+        if validation_split and validation_data is None:
+            split = int(n * (1.0 - validation_split))
+            if split == 0 or split == n:
+                raise ValueError(f"validation_split={validation_split} leaves no training or no "
+                                 f"validation samples out of {n}")
+            validation_data = (data.take(xs, slice(split, None)),
+                               data.take(ys, slice(split, None)),
+                               data.take(sws, slice(split, None)))
+            xs, ys, sws = (data.take(a, slice(0, split)) for a in (xs, ys, sws))
+            n = split
+        steps = math.ceil(n / batch_size)
+    state = _train_state(self)
+    val = None
+    if validation_data is not None:
+        val = _prepare_validation(self, validation_data)
+
+    history = callbacks_module.History()
+    cbs = list(callbacks or [])
+    if verbose:
+        cbs.append(callbacks_module.ProgbarLogger(verbose))
+    cbs.append(history)
+    cb_list = callbacks_module.CallbackList(cbs, self, {"epochs": epochs, "steps": steps,
+                                                       "verbose": verbose})
+    self.stop_training = False
+    self.history = history
+    rng = backend.get_rng()
+    want_batch_logs = cb_list.wants("on_train_batch_end")
+    cb_list.notify("on_train_begin", {})
+    logs = {}
+    for epoch in range(initial_epoch, epochs):
+        state.reset_metrics()
+        cb_list.notify("on_epoch_begin", epoch, {})
+        if stream:
+            batches = batches_source()
+        else:
+            index = data.batch_indices(n, batch_size, shuffle, rng)
+            batches = ((data.take(xs, idx), data.take(ys, idx), data.take(sws, idx))
+                       for idx in index)
+        for step, (bx, by, bsw) in enumerate(batches):
+            cb_list.notify("on_train_batch_begin", step, {})
+            state.train_step(bx, by, bsw)
+            if want_batch_logs:
+                cb_list.notify("on_train_batch_end", step, state.logs())
+            if self.stop_training:
+                break
+        logs = state.logs()
+        if val is not None and (epoch + 1 - initial_epoch) % validation_freq == 0:
+            val_logs = _evaluate_arrays(self, state, *val, batch_size=validation_batch_size or
+                                        batch_size)
+            logs.update({f"val_{k}": v for k, v in val_logs.items()})
+        cb_list.notify("on_epoch_end", epoch, logs)
+        if self.stop_training:
+            break
+    cb_list.notify("on_train_end", logs)
+    return history
+
+
+def _prepare_validation(model, validation_data):
+    if isinstance(validation_data, tuple) and len(validation_data) == 3 and \
+            isinstance(validation_data[0], list) and isinstance(validation_data[1], list) and \
+            isinstance(validation_data[2], list) and \
+            len(validation_data[0]) == len(model._input_tensors):
+        return validation_data  # already split from the training arrays
+    if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+        raise ValueError("validation_data must be a tuple (x_val, y_val) or "
+                         "(x_val, y_val, sample_weight_val)")
+    vx, vy = validation_data[0], validation_data[1]
+    vsw = validation_data[2] if len(validation_data) == 3 else None
+    xs, ys, sws, _ = _prepare_xy(model, vx, vy, vsw)
+    return xs, ys, sws
+
+
+def _stream_batches(model, source, steps_per_epoch):
+    """A callable giving one epoch's batches from a generator or Sequence."""
+    if hasattr(source, "__len__") and hasattr(source, "__getitem__") and \
+            not hasattr(source, "__next__"):
+        n_batches = len(source) if steps_per_epoch is None else min(steps_per_epoch, len(source))
+
+        def epoch_batches():
+            for i in range(n_batches):
+                yield _unpack_batch(model, source[i])
+            if hasattr(source, "on_epoch_end"):
+                source.on_epoch_end()
+
+        return epoch_batches
+    iterator = iter(source)
+    if steps_per_epoch is None and hasattr(source, "__next__"):
+        raise ValueError("steps_per_epoch is required when x is a generator (it never ends)")
+
+    def epoch_batches():
+        count = 0
+        while steps_per_epoch is None or count < steps_per_epoch:
+            try:
+                batch = next(iterator)
+            except StopIteration:
+                if count == 0:
+                    raise ValueError("The data generator is exhausted: it yielded no batch for "
+                                     "this epoch. Make it loop forever or lower epochs/"
+                                     "steps_per_epoch") from None
+                return
+            count += 1
+            yield _unpack_batch(model, batch)
+
+    return epoch_batches
+
+
+def _unpack_batch(model, batch):
+    if not isinstance(batch, (tuple, list)) or len(batch) not in (2, 3):
+        raise ValueError("A data generator must yield (x, y) or (x, y, sample_weight) tuples")
+    sw = batch[2] if len(batch) == 3 else None
+    xs, ys, sws, _ = _prepare_xy(model, batch[0], batch[1], sw)
+    return xs, ys, sws
+
+
+# ---------------------------------------------------------------------------- evaluate
+def _evaluate_arrays(model, state, xs, ys, sws, batch_size=32):
+    state_metrics = (state.loss_tracker, state.output_loss_trackers,
+                     [[(k, m) for k, m in g] for g in state.metrics or []])
+    # evaluation uses fresh trackers so that training logs stay intact
+    saved = state.loss_tracker, state.output_loss_trackers, state.metrics
+    state.metrics = None if state.metrics is None else [
+        [(k, type(m)(name=m.name) if not isinstance(m, metrics_module.MeanMetricWrapper)
+          else _clone_metric(m)) for k, m in g] for g in state.metrics]
+    state.reset_metrics()
+    n = data.n_samples(xs + ys)
+    for idx in data.batch_indices(n, batch_size, False, None):
+        state.test_step(data.take(xs, idx), data.take(ys, idx), data.take(sws, idx))
+    logs = state.logs()
+    state.loss_tracker, state.output_loss_trackers, state.metrics = saved
+    del state_metrics
+    return logs
+
+
+def _clone_metric(m):
+    clone = metrics_module.MeanMetricWrapper(m.fn, name=m.name, **m.kwargs)
+    clone.__class__ = type(m)
+    return clone
+
+
+def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+             steps=None, callbacks=None, return_dict=False):
+    """Loss and metrics on data: a scalar (no metrics, one output), a list
+    ``[loss, *metrics]`` or, with ``return_dict=True``, a dict."""
+    batch_size = 32 if batch_size is None else _check_int("batch_size", batch_size, 1)
+    state_model = _train_state_for_eval(self, x)
+    xs, ys, sws, _ = _prepare_xy(self, x, y, sample_weight)
+    state = _train_state(self) if state_model is None else state_model
+    logs = _evaluate_arrays(self, state, xs, ys, sws, batch_size)
+    if return_dict:
+        return logs
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values
+
+
+def _train_state_for_eval(model, x):
+    model._ensure_graph(x)
+    return None
+
+
+def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+    """Loss and metrics on one batch (metrics are not accumulated across calls)."""
+    xs, ys, sws, _ = _prepare_xy(self, x, y, sample_weight)
+    state = _train_state(self)
+    logs = _evaluate_arrays(self, state, xs, ys, sws, batch_size=max(xs[0].shape[0], 1))
+    if return_dict:
+        return logs
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values
+
+
+def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+    """One gradient step on one batch; returns the loss (and metrics) of that batch."""
+    xs, ys, sws, _ = _prepare_xy(self, x, y, sample_weight, class_weight)
+    state = _train_state(self)
+    state.reset_metrics()
+    state.train_step(xs, ys, sws)
+    logs = state.logs()
+    if return_dict:
+        return logs
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values
+
+
+# ---------------------------------------------------------------------------- predict
+def _predict_ws(model):
+    local = model._local
+    ws = getattr(local, "ws", None)
+    if ws is None or len(ws) != len(model._nodes):
+        ws = local.ws = [dict() for _ in model._nodes]
+    return ws
+
+
+def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+    """Model outputs for ``x``, computed in batches (inference mode)."""
+    batch_size = 32 if batch_size is None else _check_int("batch_size", batch_size, 1)
+    if data.is_batch_stream(x):
+        chunks = []
+        for i, batch in enumerate(x):
+            if steps is not None and i >= steps:
+                break
+            bx = batch[0] if isinstance(batch, tuple) else batch
+            chunks.append(self.predict(bx, batch_size=batch_size, verbose=0))
+        if not chunks:
+            raise ValueError("predict got an empty generator")
+        if isinstance(chunks[0], list):
+            return [np.concatenate([c[i] for c in chunks]) for i in range(len(chunks[0]))]
+        return np.concatenate(chunks)
+    self._ensure_graph(x)
+    xs = data.standardize_inputs(self, x)
+    n = data.n_samples(xs, "the input arrays")
+    ws = _predict_ws(self)
+    if n <= batch_size:
+        outs = [o.copy() for o in self._run(xs, False, ws)[0]]
+    else:
+        outs = None
+        for start in range(0, n, batch_size):
+            part = self._run(data.take(xs, slice(start, start + batch_size)), False, ws)[0]
+            if outs is None:
+                outs = [np.empty((n,) + o.shape[1:], o.dtype) for o in part]
+            for o, p in zip(outs, part):
+                o[start:start + p.shape[0]] = p
+    return outs if self._output_is_list else outs[0]
+
+
+def predict_on_batch(self, x):
+    """Outputs for one batch, without splitting it."""
+    self._ensure_graph(x)
+    xs = data.standardize_inputs(self, x)
+    data.n_samples(xs, "the input arrays")
+    outs = [o.copy() for o in self._run(xs, False, _predict_ws(self))[0]]
+    return outs if self._output_is_list else outs[0]
+
+
+_lock = threading.Lock()

@@ -1,0 +1,34 @@
+"""Utilities: ``to_categorical``, ``set_random_seed``."""
+import numpy as np
+
+from .backend import set_random_seed
+
+__all__ = ["to_categorical", "set_random_seed"]
+
+
+def to_categorical(x, num_classes=None):
+    """One-hot encode integer class labels (``keras.utils.to_categorical``).
+
+    Examples
+    --------
+    >>> to_categorical([0, 2, 1]).tolist()
+    [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]]
+    """
+    x = np.asarray(x)
+    if x.size and not np.issubdtype(x.dtype, np.integer):
+        if not np.issubdtype(x.dtype, np.number) or np.any(np.mod(x, 1) != 0):
+            raise ValueError("to_categorical needs integer class labels")
+    x = x.astype(np.int64)
+    shape = x.shape
+    if len(shape) > 1 and shape[-1] == 1:
+        shape = shape[:-1]
+    x = x.reshape(-1)
+    if x.size and x.min() < 0:
+        raise ValueError("to_categorical needs non-negative class labels")
+    if num_classes is None:
+        num_classes = int(x.max()) + 1 if x.size else 0
+    elif x.size and x.max() >= num_classes:
+        raise ValueError(f"Label {x.max()} is out of range for num_classes={num_classes}")
+    out = np.zeros((x.size, num_classes), dtype="float32")
+    out[np.arange(x.size), x] = 1.0
+    return out.reshape(shape + (num_classes,))
