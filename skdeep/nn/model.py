@@ -424,7 +424,7 @@ class Sequential(Model):
             raise ValueError(f"Layer '{layer.name}' is already in this model")
         self._stack.append(layer)
         self._invalidate()
-        self._maybe_build()
+        self._build_if_possible()
 
     def pop(self):
         """Remove the last layer."""
@@ -432,7 +432,7 @@ class Sequential(Model):
             raise TypeError("There are no layers in the model")
         layer = self._stack.pop()
         self._invalidate()
-        self._maybe_build()
+        self._build_if_possible()
         return layer
 
     def _invalidate(self):
@@ -457,7 +457,7 @@ class Sequential(Model):
                 return shape[1:]
         return None
 
-    def _maybe_build(self):
+    def _build_if_possible(self):
         shape = self._declared_input_shape()
         if shape is not None and self._stack:
             self._build_graph(shape)

@@ -2,8 +2,8 @@
 
 These functions become methods of :class:`skdeep.nn.Model`.
 """
+import copy
 import math
-import threading
 
 import numpy as np
 
@@ -43,6 +43,8 @@ def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=Non
                  loss if isinstance(loss, (list, tuple)) else [loss]):
         if item is not None:
             losses_module.get(item)
+    for item in _flat_metric_specs(metrics):
+        metrics_module.resolve(item)
     self._compile_spec = dict(loss=loss, metrics=metrics, loss_weights=loss_weights,
                               weighted_metrics=weighted_metrics)
     self._trainable_at_compile = {id(layer): layer.trainable for layer in _all_layers(self)}
@@ -50,6 +52,18 @@ def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=Non
     self.compiled = True
     self._train = None
     self.stop_training = False
+
+
+def _flat_metric_specs(metrics):
+    if metrics is None:
+        return []
+    items = metrics.values() if isinstance(metrics, dict) else (
+        metrics if isinstance(metrics, (list, tuple)) else [metrics])
+    out = []
+    for item in items:
+        out.extend(_flat_metric_specs(item) if isinstance(item, (list, tuple, dict)) else
+                   [] if item is None else [item])
+    return out
 
 
 def _all_layers(model):
@@ -148,8 +162,7 @@ class _TrainState:
 
             if isinstance(layer, Model):
                 continue
-            if not snap.get(id(layer), layer.trainable) or not _ancestors_trainable(model, layer,
-                                                                                   snap):
+            if not snap.get(id(layer), layer.trainable):
                 continue
             for w in layer.weights:
                 if w.trainable and id(w) not in seen:
@@ -277,10 +290,6 @@ class _TrainState:
             total += w.regularizer(w.value)
         self._update_metrics(total, ys, preds, sws, outs[0].shape[0])
         return total
-
-
-def _ancestors_trainable(model, layer, snap):
-    return True
 
 
 def _train_state(model):
@@ -473,28 +482,28 @@ def _unpack_batch(model, batch):
 
 
 # ---------------------------------------------------------------------------- evaluate
+def _fresh_metric(metric):
+    clone = copy.copy(metric)
+    clone.reset_state()
+    return clone
+
+
 def _evaluate_arrays(model, state, xs, ys, sws, batch_size=32):
-    state_metrics = (state.loss_tracker, state.output_loss_trackers,
-                     [[(k, m) for k, m in g] for g in state.metrics or []])
-    # evaluation uses fresh trackers so that training logs stay intact
-    saved = state.loss_tracker, state.output_loss_trackers, state.metrics
-    state.metrics = None if state.metrics is None else [
-        [(k, type(m)(name=m.name) if not isinstance(m, metrics_module.MeanMetricWrapper)
-          else _clone_metric(m)) for k, m in g] for g in state.metrics]
+    """Loss and metric logs over arrays, with trackers separate from training's."""
+    saved = (getattr(state, "loss_tracker", None), getattr(state, "output_loss_trackers", None),
+             state.metrics)
+    if state.metrics is not None:
+        state.metrics = [[(k, _fresh_metric(m)) for k, m in g] for g in state.metrics]
     state.reset_metrics()
     n = data.n_samples(xs + ys)
     for idx in data.batch_indices(n, batch_size, False, None):
         state.test_step(data.take(xs, idx), data.take(ys, idx), data.take(sws, idx))
     logs = state.logs()
+    resolved = state.metrics
     state.loss_tracker, state.output_loss_trackers, state.metrics = saved
-    del state_metrics
+    if state.metrics is None and resolved is not None:
+        state.metrics = [[(k, _fresh_metric(m)) for k, m in g] for g in resolved]
     return logs
-
-
-def _clone_metric(m):
-    clone = metrics_module.MeanMetricWrapper(m.fn, name=m.name, **m.kwargs)
-    clone.__class__ = type(m)
-    return clone
 
 
 def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
@@ -502,19 +511,16 @@ def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weigh
     """Loss and metrics on data: a scalar (no metrics, one output), a list
     ``[loss, *metrics]`` or, with ``return_dict=True``, a dict."""
     batch_size = 32 if batch_size is None else _check_int("batch_size", batch_size, 1)
-    state_model = _train_state_for_eval(self, x)
     xs, ys, sws, _ = _prepare_xy(self, x, y, sample_weight)
-    state = _train_state(self) if state_model is None else state_model
-    logs = _evaluate_arrays(self, state, xs, ys, sws, batch_size)
+    logs = _evaluate_arrays(self, _train_state(self), xs, ys, sws, batch_size)
+    return _logs_result(logs, return_dict)
+
+
+def _logs_result(logs, return_dict):
     if return_dict:
         return logs
     values = list(logs.values())
     return values[0] if len(values) == 1 else values
-
-
-def _train_state_for_eval(model, x):
-    model._ensure_graph(x)
-    return None
 
 
 def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
@@ -522,10 +528,7 @@ def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
     xs, ys, sws, _ = _prepare_xy(self, x, y, sample_weight)
     state = _train_state(self)
     logs = _evaluate_arrays(self, state, xs, ys, sws, batch_size=max(xs[0].shape[0], 1))
-    if return_dict:
-        return logs
-    values = list(logs.values())
-    return values[0] if len(values) == 1 else values
+    return _logs_result(logs, return_dict)
 
 
 def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
@@ -534,11 +537,7 @@ def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, retur
     state = _train_state(self)
     state.reset_metrics()
     state.train_step(xs, ys, sws)
-    logs = state.logs()
-    if return_dict:
-        return logs
-    values = list(logs.values())
-    return values[0] if len(values) == 1 else values
+    return _logs_result(state.logs(), return_dict)
 
 
 # ---------------------------------------------------------------------------- predict
@@ -590,5 +589,3 @@ def predict_on_batch(self, x):
     outs = [o.copy() for o in self._run(xs, False, _predict_ws(self))[0]]
     return outs if self._output_is_list else outs[0]
 
-
-_lock = threading.Lock()
