@@ -101,6 +101,17 @@ def _per_output(spec, names, what, default=None):
     return [spec] * len(names)
 
 
+def _count_calls(model, calls):
+    """How often each layer is called in a step, counting inside nested models."""
+    from .model import Model
+
+    for node in model._nodes:
+        calls[id(node.layer)] = calls.get(id(node.layer), 0) + 1
+        if isinstance(node.layer, Model):
+            _count_calls(node.layer, calls)
+    return calls
+
+
 class _TrainState:
     """What a compiled, built model needs to train: resolved losses and metrics,
     the flat parameter buffer and the work arrays."""
@@ -132,6 +143,9 @@ class _TrainState:
         self.train_ws = [dict() for _ in model._nodes]
         for i in model._first_nodes:
             self.train_ws[i]["_no_dx"] = True
+        calls = _count_calls(model, {})
+        for i, node in enumerate(model._nodes):
+            self.train_ws[i]["_sole_call"] = calls[id(node.layer)] == 1
         self.eval_ws = [dict() for _ in model._nodes]
         self._flat_key = None
         self.build_flat()

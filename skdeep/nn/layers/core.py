@@ -109,12 +109,19 @@ class Dense(ActivationMixin, Layer):
         y, backward_act = self._activate(z, bias, ws, logits)
         out_shape = shape[:-1] + (self.units,)
         no_dx = ws is not None and ws.get("_no_dx", False)
+        # the training loop zeroes gradients each step; a layer called once per
+        # step may then write its kernel gradient directly instead of adding
+        overwrite_grads = ws is not None and ws.get("_sole_call", False) and \
+            self.kernel.grad.flags.c_contiguous
 
         def backward(dy):
             dz = backward_act(np.ascontiguousarray(dy).reshape(z.shape))
-            kgrad = get_buffer(ws, "kgrad", kernel.shape, kernel.dtype)
-            np.matmul(x.T, dz, out=kgrad)
-            self.kernel.grad += kgrad
+            if overwrite_grads:
+                np.matmul(x.T, dz, out=self.kernel.grad)
+            else:
+                kgrad = get_buffer(ws, "kgrad", kernel.shape, kernel.dtype)
+                np.matmul(x.T, dz, out=kgrad)
+                self.kernel.grad += kgrad
             if self.use_bias:
                 act_k.column_sum_add(dz, self.bias.grad)
             if no_dx:
