@@ -1,0 +1,1 @@
+"""skdeep benchmark suite (run on demand: ``python -m benchmarks.run``)."""
