@@ -2,8 +2,14 @@
 
 Each activation is both a NumPy-callable function (``activations.relu(x)``)
 and an integer code for the fused kernels. ``get`` resolves a name, ``None``
-or one of these functions to the function.
+or one of these functions to the function. Layers always use the Keras
+defaults (e.g. ``leaky_relu`` slope 0.2, exact ``gelu``); the keyword
+arguments of the Keras functions (``relu(x, negative_slope, max_value,
+threshold)``, ``leaky_relu(x, negative_slope)``, ``elu(x, alpha)``,
+``softmax(x, axis)``, ``gelu(x, approximate)``) work for direct calls.
 """
+import math
+
 import numpy as np
 
 from .kernels import activations as _k
@@ -14,21 +20,74 @@ __all__ = ["get", "serialize", "linear", "relu", "sigmoid", "tanh", "softmax", "
 
 # Default parameter of the activations that take one (Keras 3 defaults).
 _ALPHA = {_k.ELU: 1.0, _k.LEAKY_RELU: 0.2}
+# Keyword arguments of the Keras functions and their defaults.
+_KWARGS = {_k.RELU: {"negative_slope": 0.0, "max_value": None, "threshold": 0.0},
+           _k.LEAKY_RELU: {"negative_slope": 0.2}, _k.ELU: {"alpha": 1.0},
+           _k.SOFTMAX: {"axis": -1}, _k.GELU: {"approximate": False}}
+
+
+def _as_float(x):
+    x = np.asarray(x)
+    return x if np.issubdtype(x.dtype, np.floating) else x.astype("float32")
+
+
+def _kernel_call(x, code, alpha):
+    shape = x.shape
+    x2 = np.ascontiguousarray(x).reshape(-1, shape[-1] if x.ndim else 1)
+    out = np.empty_like(x2)
+    _k.bias_act_forward(x2, np.zeros(0, x2.dtype), code, float(alpha), out)
+    return out.reshape(shape)
+
+
+def _relu_general(x, negative_slope, max_value, threshold):
+    # Keras' ReLU.static_call: x above threshold (clipped at max_value),
+    # negative_slope * (x - threshold) below it.
+    y = np.where(x > threshold, x, 0.0) if threshold else np.maximum(x, 0.0)
+    if max_value is not None:
+        y = np.clip(y, 0.0, max_value)
+    if negative_slope:
+        y = y - negative_slope * np.maximum(threshold - x, 0.0)
+    return y.astype(x.dtype, copy=False)
+
+
+def _gelu_tanh(x):
+    c = math.sqrt(2.0 / math.pi)
+    return (0.5 * x * (1.0 + np.tanh(c * (x + 0.044715 * x ** 3)))).astype(x.dtype, copy=False)
+
+
+def _call_with_kwargs(code, x, kwargs):
+    spec = _KWARGS.get(code, {})
+    unknown = sorted(set(kwargs) - set(spec))
+    if unknown:
+        raise TypeError(f"Unexpected keyword argument(s) {unknown}; this activation accepts "
+                        f"{sorted(spec) or 'none'}")
+    opts = dict(spec, **kwargs)
+    if code in (_k.LEAKY_RELU, _k.ELU):
+        return _kernel_call(x, code, opts["negative_slope" if code == _k.LEAKY_RELU else "alpha"])
+    if code == _k.RELU:
+        return _relu_general(x, opts["negative_slope"], opts["max_value"], opts["threshold"])
+    if code == _k.SOFTMAX:
+        axis = opts["axis"]
+        if x.ndim == 0:
+            raise ValueError("softmax needs an array with at least one dimension")
+        moved = np.moveaxis(x, axis, -1)
+        return np.moveaxis(_kernel_call(moved, code, 0.0), -1, axis)
+    if code == _k.GELU and opts["approximate"]:
+        return _gelu_tanh(x)
+    return _kernel_call(x, code, _ALPHA.get(code, 0.0))
 
 
 def _make(name, code):
-    def activation(x):
-        x = np.asarray(x)
-        if not np.issubdtype(x.dtype, np.floating):
-            x = x.astype("float32")
-        shape = x.shape
-        x2 = np.ascontiguousarray(x).reshape(-1, shape[-1] if x.ndim else 1)
-        out = np.empty_like(x2)
-        _k.bias_act_forward(x2, np.zeros(0, x2.dtype), code, float(_ALPHA.get(code, 0.0)), out)
-        return out.reshape(shape)
+    def activation(x, **kwargs):
+        x = _as_float(x)
+        if kwargs:
+            return _call_with_kwargs(code, x, kwargs)
+        return _kernel_call(x, code, _ALPHA.get(code, 0.0))
 
     activation.__name__ = activation.__qualname__ = name
-    activation.__doc__ = f"The {name} activation, applied to a NumPy array (last axis for softmax)."
+    params = ", ".join(f"{k}={v!r}" for k, v in _KWARGS.get(code, {}).items())
+    activation.__doc__ = (f"The Keras {name} activation applied to a NumPy array"
+                          + (f" (keyword arguments {params})." if params else "."))
     activation.code = code
     activation.alpha = float(_ALPHA.get(code, 0.0))
     return activation
@@ -60,7 +119,14 @@ NEEDS_PREACTIVATION = frozenset({_k.SWISH, _k.GELU})
 
 
 def get(identifier):
-    """Resolve an activation name, ``None`` or activation function."""
+    """Resolve an activation name, ``None`` or activation function.
+
+    Examples
+    --------
+    >>> from skdeep.nn import activations
+    >>> activations.get("silu") is activations.swish
+    True
+    """
     if callable(identifier) and getattr(identifier, "code", None) is not None:
         return identifier
     if isinstance(identifier, dict):  # serialized form

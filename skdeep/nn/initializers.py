@@ -47,17 +47,29 @@ class Initializer:
         return backend.get_rng() if seed is None else np.random.default_rng(seed)
 
 
+def _check_seed(owner, seed):
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
+        raise ValueError(f"{owner}: seed must be an integer or None, got {seed!r}")
+    return None if seed is None else int(seed)
+
+
 class Zeros(Initializer):
+    """All zeros."""
+
     def __call__(self, shape, dtype=None):
         return np.zeros(shape, dtype or backend.floatx())
 
 
 class Ones(Initializer):
+    """All ones."""
+
     def __call__(self, shape, dtype=None):
         return np.ones(shape, dtype or backend.floatx())
 
 
 class Constant(Initializer):
+    """Every value equal to ``value`` (default 0.0)."""
+
     def __init__(self, value=0.0):
         self.value = value
 
@@ -69,8 +81,13 @@ class Constant(Initializer):
 
 
 class RandomNormal(Initializer):
+    """Normal draws, ``mean=0.0, stddev=0.05`` by default (Keras).
+
+    An integer ``seed`` makes every call return the same values.
+    """
+
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
-        self.mean, self.stddev, self.seed = mean, stddev, seed
+        self.mean, self.stddev, self.seed = mean, stddev, _check_seed("RandomNormal", seed)
 
     def __call__(self, shape, dtype=None):
         v = self._rng().normal(self.mean, self.stddev, size=shape)
@@ -81,8 +98,11 @@ class RandomNormal(Initializer):
 
 
 class RandomUniform(Initializer):
+    """Uniform draws in ``[minval, maxval)``, ``[-0.05, 0.05)`` by default (Keras)."""
+
     def __init__(self, minval=-0.05, maxval=0.05, seed=None):
-        self.minval, self.maxval, self.seed = minval, maxval, seed
+        self.minval, self.maxval = minval, maxval
+        self.seed = _check_seed("RandomUniform", seed)
 
     def __call__(self, shape, dtype=None):
         v = self._rng().uniform(self.minval, self.maxval, size=shape)
@@ -104,8 +124,10 @@ def _truncated_normal(rng, shape, mean, stddev):
 
 
 class TruncatedNormal(Initializer):
+    """Normal draws re-drawn beyond two standard deviations (``stddev=0.05``)."""
+
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
-        self.mean, self.stddev, self.seed = mean, stddev, seed
+        self.mean, self.stddev, self.seed = mean, stddev, _check_seed("TruncatedNormal", seed)
 
     def __call__(self, shape, dtype=None):
         v = _truncated_normal(self._rng(), tuple(shape), self.mean, self.stddev)
@@ -116,14 +138,26 @@ class TruncatedNormal(Initializer):
 
 
 class VarianceScaling(Initializer):
+    """Keras' variance scaling: ``n`` is fan_in, fan_out or their mean.
+
+    ``'truncated_normal'``: stddev ``sqrt(scale / n) / 0.8796...`` (the
+    truncation's correction); ``'untruncated_normal'``: stddev
+    ``sqrt(scale / n)``; ``'uniform'``: limit ``sqrt(3 * scale / n)``.
+    """
+
     def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
         if scale <= 0:
             raise ValueError(f"VarianceScaling scale must be positive, got {scale}")
         if mode not in ("fan_in", "fan_out", "fan_avg"):
             raise ValueError(f"Invalid mode {mode!r}: expected fan_in, fan_out or fan_avg")
+        distribution = str(distribution).lower()
+        if distribution == "normal":  # Keras' legacy spelling
+            distribution = "truncated_normal"
         if distribution not in ("truncated_normal", "untruncated_normal", "uniform"):
-            raise ValueError(f"Invalid distribution {distribution!r}")
-        self.scale, self.mode, self.distribution, self.seed = scale, mode, distribution, seed
+            raise ValueError(f"Invalid distribution {distribution!r}: expected "
+                             "'truncated_normal', 'untruncated_normal' or 'uniform'")
+        self.scale, self.mode, self.distribution = scale, mode, distribution
+        self.seed = _check_seed(type(self).__name__, seed)
 
     def __call__(self, shape, dtype=None):
         fan_in, fan_out = compute_fans(shape)
@@ -166,8 +200,13 @@ LecunUniform = _variance_scaling("LecunUniform", 1.0, "fan_in", "uniform")
 
 
 class Orthogonal(Initializer):
+    """A (semi-)orthogonal matrix from the QR decomposition of normal draws, times ``gain``.
+
+    Shapes of rank > 2 are flattened to ``(prod(shape[:-1]), shape[-1])``.
+    """
+
     def __init__(self, gain=1.0, seed=None):
-        self.gain, self.seed = gain, seed
+        self.gain, self.seed = gain, _check_seed("Orthogonal", seed)
 
     def __call__(self, shape, dtype=None):
         shape = tuple(shape)
@@ -188,6 +227,8 @@ class Orthogonal(Initializer):
 
 
 class Identity(Initializer):
+    """``gain`` times the identity matrix (2-D shapes only)."""
+
     def __init__(self, gain=1.0):
         self.gain = gain
 
@@ -209,6 +250,9 @@ _REGISTRY = {
     "identity": Identity,
 }
 _BY_CLASS = {cls.__name__: cls for cls in _REGISTRY.values()}
+# Keras 3 aliases
+_REGISTRY.update({"uniform": RandomUniform, "normal": RandomNormal, "one": Ones, "zero": Zeros})
+_BY_CLASS.update({"OrthogonalInitializer": Orthogonal, "IdentityInitializer": Identity})
 
 
 def get(identifier):

@@ -19,7 +19,7 @@ __all__ = ["Loss", "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercent
            "categorical_crossentropy", "sparse_categorical_crossentropy"]
 
 EPSILON = 1e-7
-_REDUCTIONS = ("sum_over_batch_size", "sum", "none", None)
+_REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
 
 
 def _log_softmax(z):
@@ -32,16 +32,30 @@ class Loss:
 
     Subclasses implement ``call`` (per-sample loss, shape ``y_pred.shape[:-1]``)
     and ``gradient`` (d per-sample loss / d y_pred, shape of ``y_pred``).
+
+    Parameters
+    ----------
+    name : str, optional
+    reduction : str or None, default 'sum_over_batch_size'
+        As Keras 3: ``'sum_over_batch_size'`` and ``'mean'`` sum the weighted
+        per-sample losses and divide by their number (sample weights do not
+        change the divisor); ``'mean_with_sample_weight'`` divides by the sum
+        of the sample weights instead; ``'sum'`` sums; ``'none'``/None return
+        the weighted per-sample losses.
+    dtype : str, optional
+        Computation dtype for standalone calls; by default the predictions'
+        float dtype.
     """
 
     #: activation whose logits this loss can consume directly (fused path)
     fused_activation = None
 
-    def __init__(self, name=None, reduction="sum_over_batch_size"):
+    def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
         if reduction not in _REDUCTIONS:
             raise ValueError(f"Unknown reduction {reduction!r}; expected one of {_REDUCTIONS}")
         self.name = name or _default_name(type(self))
         self.reduction = reduction
+        self.dtype = None if dtype is None else np.dtype(dtype).name
 
     def prepare(self, y_true, y_pred):
         """Cast ``y_true`` to the predictions' dtype and shape."""
@@ -64,29 +78,46 @@ class Loss:
     def gradient(self, y_true, y_pred):
         raise NotImplementedError
 
+    @staticmethod
+    def _expand_weight(sample_weight, per_sample_shape, dtype):
+        sw = np.asarray(sample_weight, dtype=dtype)
+        return sw.reshape(sw.shape + (1,) * (len(per_sample_shape) - sw.ndim))
+
+    def _divisor(self, per_sample_shape, sample_weight):
+        """What the summed, weighted per-sample losses are divided by."""
+        if self.reduction in ("sum", "none", None):
+            return 1.0
+        if self.reduction == "mean_with_sample_weight" and sample_weight is not None:
+            sw = self._expand_weight(sample_weight, per_sample_shape, np.float64)
+            total = float(np.broadcast_to(sw, per_sample_shape).sum())
+            # Keras divides with divide_no_nan: all-zero weights give 0, not NaN.
+            return total if total > 0 else np.inf
+        # 'sum_over_batch_size' / 'mean': the number of per-sample values,
+        # whatever the sample weights are (Keras 3 semantics).
+        return float(max(int(np.prod(per_sample_shape)), 1))
+
     def _reduce(self, per_sample, sample_weight):
         if sample_weight is not None:
-            sw = np.asarray(sample_weight, dtype=per_sample.dtype)
-            sw = sw.reshape(sw.shape + (1,) * (per_sample.ndim - sw.ndim))
-            per_sample = per_sample * sw
+            per_sample = per_sample * self._expand_weight(sample_weight, per_sample.shape,
+                                                          per_sample.dtype)
         if self.reduction in ("none", None):
             return per_sample
         total = float(per_sample.sum(dtype=np.float64))
-        return total if self.reduction == "sum" else total / max(per_sample.size, 1)
+        return total / self._divisor(per_sample.shape, sample_weight)
 
     def _grad_scale(self, per_sample_shape, sample_weight, dtype):
         """Factor turning d(per-sample loss) into d(reduced loss)."""
-        n = int(np.prod(per_sample_shape)) if self.reduction == "sum_over_batch_size" else 1
-        scale = np.asarray(1.0 / max(n, 1), dtype=dtype)
+        scale = np.asarray(1.0 / self._divisor(per_sample_shape, sample_weight), dtype=dtype)
         if sample_weight is not None:
-            sw = np.asarray(sample_weight, dtype=dtype)
-            sw = sw.reshape(sw.shape + (1,) * (len(per_sample_shape) - sw.ndim))
+            sw = self._expand_weight(sample_weight, per_sample_shape, dtype)
             scale = np.broadcast_to(sw * scale, per_sample_shape)
         return scale[..., None] if np.ndim(scale) else scale
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         y_pred = np.asarray(y_pred)
-        if not np.issubdtype(y_pred.dtype, np.floating):
+        if self.dtype is not None:
+            y_pred = y_pred.astype(self.dtype, copy=False)
+        elif not np.issubdtype(y_pred.dtype, np.floating):
             y_pred = y_pred.astype("float32")
         y_true = self._targets(y_true, y_pred)
         return self._reduce(self.call(y_true, y_pred), sample_weight)
@@ -105,7 +136,10 @@ class Loss:
         raise NotImplementedError
 
     def get_config(self):
-        return {"name": self.name, "reduction": self.reduction}
+        config = {"name": self.name, "reduction": self.reduction}
+        if self.dtype is not None:
+            config["dtype"] = self.dtype
+        return config
 
     @classmethod
     def from_config(cls, config):
@@ -118,7 +152,15 @@ def _default_name(cls):
     return re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower()
 
 
-class MeanSquaredError(Loss):
+class _RegressionLoss(Loss):
+    """A loss whose only options are Keras' ``reduction``, ``name``, ``dtype``
+    (in Keras' argument order)."""
+
+    def __init__(self, reduction="sum_over_batch_size", name=None, dtype=None):
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+
+
+class MeanSquaredError(_RegressionLoss):
     """``mean((y_pred - y_true) ** 2, axis=-1)``."""
 
     def call(self, y_true, y_pred):
@@ -128,7 +170,7 @@ class MeanSquaredError(Loss):
         return (2.0 / y_pred.shape[-1]) * (y_pred - y_true)
 
 
-class MeanAbsoluteError(Loss):
+class MeanAbsoluteError(_RegressionLoss):
     """``mean(|y_pred - y_true|, axis=-1)``."""
 
     def call(self, y_true, y_pred):
@@ -138,7 +180,7 @@ class MeanAbsoluteError(Loss):
         return np.sign(y_pred - y_true) / y_pred.shape[-1]
 
 
-class MeanAbsolutePercentageError(Loss):
+class MeanAbsolutePercentageError(_RegressionLoss):
     """``100 * mean(|y_true - y_pred| / max(|y_true|, eps), axis=-1)``."""
 
     def call(self, y_true, y_pred):
@@ -150,7 +192,7 @@ class MeanAbsolutePercentageError(Loss):
             np.abs(y_true), EPSILON)
 
 
-class MeanSquaredLogarithmicError(Loss):
+class MeanSquaredLogarithmicError(_RegressionLoss):
     """``mean((log(max(y_pred, eps) + 1) - log(max(y_true, eps) + 1)) ** 2, axis=-1)``."""
 
     def call(self, y_true, y_pred):
@@ -166,9 +208,10 @@ class MeanSquaredLogarithmicError(Loss):
 class Huber(Loss):
     """Quadratic for ``|error| <= delta``, linear beyond (Keras' Huber)."""
 
-    def __init__(self, delta=1.0, name="huber_loss", reduction="sum_over_batch_size"):
-        super().__init__(name=name, reduction=reduction)
-        if delta <= 0:
+    def __init__(self, delta=1.0, reduction="sum_over_batch_size", name="huber_loss",
+                 dtype=None):
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        if not isinstance(delta, (int, float, np.number)) or not delta > 0:
             raise ValueError(f"Huber delta must be > 0, got {delta}")
         self.delta = float(delta)
 
@@ -185,21 +228,41 @@ class Huber(Loss):
         return dict(super().get_config(), delta=self.delta)
 
 
-class BinaryCrossentropy(Loss):
-    """Binary cross-entropy averaged over the last axis (probabilities clipped to
-    ``[1e-7, 1 - 1e-7]`` as in Keras, or logits with ``from_logits=True``)."""
+class _Crossentropy(Loss):
+    """Shared options of the cross-entropies (Keras argument order)."""
+
+    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
+                 reduction="sum_over_batch_size", name=None, dtype=None):
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        if not 0 <= label_smoothing <= 1:
+            raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing}")
+        if axis != -1:
+            raise ValueError(f"{type(self).__name__} supports only axis=-1, got axis={axis!r}")
+        self.from_logits = bool(from_logits)
+        self.label_smoothing = float(label_smoothing)
+        self.axis = axis
+        if self.from_logits:  # logits in: nothing left to fuse with
+            self.fused_activation = None
+
+    def get_config(self):
+        return dict(super().get_config(), from_logits=self.from_logits,
+                    label_smoothing=self.label_smoothing, axis=self.axis)
+
+
+class BinaryCrossentropy(_Crossentropy):
+    """Binary cross-entropy averaged over the last axis.
+
+    Probabilities are clipped to ``[1e-7, 1 - 1e-7]`` as in Keras; with
+    ``from_logits=True`` the exact, stable logits formula is used.
+    ``label_smoothing`` squeezes targets towards 0.5:
+    ``t * (1 - label_smoothing) + 0.5 * label_smoothing``.
+    """
 
     fused_activation = "sigmoid"
 
-    def __init__(self, from_logits=False, label_smoothing=0.0, name="binary_crossentropy",
-                 reduction="sum_over_batch_size"):
-        super().__init__(name=name, reduction=reduction)
-        if not 0 <= label_smoothing <= 1:
-            raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing}")
-        self.from_logits = bool(from_logits)
-        self.label_smoothing = float(label_smoothing)
-        if self.from_logits:
-            self.fused_activation = None
+    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
+                 reduction="sum_over_batch_size", name="binary_crossentropy", dtype=None):
+        super().__init__(from_logits, label_smoothing, axis, reduction, name, dtype)
 
     def _targets(self, y_true, y_pred):
         t = self.prepare(y_true, y_pred)
@@ -236,32 +299,21 @@ class BinaryCrossentropy(Loss):
         grad = (probs - t) * (scale / logits.shape[-1])
         return value, grad.astype(logits.dtype, copy=False), probs
 
-    def get_config(self):
-        return dict(super().get_config(), from_logits=self.from_logits,
-                    label_smoothing=self.label_smoothing)
 
-
-class CategoricalCrossentropy(Loss):
+class CategoricalCrossentropy(_Crossentropy):
     """``-sum(y_true * log(y_pred), axis=-1)`` with one-hot (or soft) targets.
 
-    Probabilities are renormalised and clipped as in Keras; with
-    ``from_logits=True`` the predictions are logits.
+    Probabilities are renormalised to sum to 1 and clipped to
+    ``[1e-7, 1 - 1e-7]`` as in Keras; with ``from_logits=True`` the
+    predictions are logits. ``label_smoothing`` gives
+    ``t * (1 - label_smoothing) + label_smoothing / num_classes``.
     """
 
     fused_activation = "softmax"
 
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
-                 name="categorical_crossentropy", reduction="sum_over_batch_size"):
-        super().__init__(name=name, reduction=reduction)
-        if axis != -1:
-            raise ValueError("CategoricalCrossentropy supports only axis=-1")
-        if not 0 <= label_smoothing <= 1:
-            raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing}")
-        self.from_logits = bool(from_logits)
-        self.label_smoothing = float(label_smoothing)
-        self.axis = axis
-        if self.from_logits:
-            self.fused_activation = None
+                 reduction="sum_over_batch_size", name="categorical_crossentropy", dtype=None):
+        super().__init__(from_logits, label_smoothing, axis, reduction, name, dtype)
 
     def _targets(self, y_true, y_pred):
         t = self.prepare(y_true, y_pred)
@@ -308,22 +360,25 @@ class CategoricalCrossentropy(Loss):
         grad = (probs * t.sum(axis=-1, keepdims=True) - t) * scale
         return value, grad.astype(logits.dtype, copy=False), probs.astype(logits.dtype)
 
-    def get_config(self):
-        return dict(super().get_config(), from_logits=self.from_logits,
-                    label_smoothing=self.label_smoothing, axis=self.axis)
-
 
 class SparseCategoricalCrossentropy(CategoricalCrossentropy):
-    """Categorical cross-entropy with integer class targets."""
+    """Categorical cross-entropy with integer class targets.
 
-    def __init__(self, from_logits=False, ignore_class=None, name="sparse_categorical_crossentropy",
-                 reduction="sum_over_batch_size"):
-        super().__init__(from_logits=from_logits, name=name, reduction=reduction)
-        if ignore_class is not None:
-            raise ValueError("SparseCategoricalCrossentropy: ignore_class is not supported")
-        self.ignore_class = None
+    ``ignore_class`` (as Keras): targets equal to it contribute no loss and
+    no gradient, and the ``'sum_over_batch_size'`` mean is taken over the
+    remaining targets only.
+    """
 
-    def prepare(self, y_true, y_pred):
+    def __init__(self, from_logits=False, ignore_class=None, reduction="sum_over_batch_size",
+                 name="sparse_categorical_crossentropy", dtype=None):
+        _Crossentropy.__init__(self, from_logits, 0.0, -1, reduction, name, dtype)
+        if ignore_class is not None and (isinstance(ignore_class, bool) or
+                                         not isinstance(ignore_class, (int, np.integer))):
+            raise ValueError(f"ignore_class must be an integer class id or None, got "
+                             f"{ignore_class!r}")
+        self.ignore_class = None if ignore_class is None else int(ignore_class)
+
+    def _ids(self, y_true, y_pred):
         y_true = np.asarray(y_true)
         k = y_pred.shape[-1]
         if y_true.shape == y_pred.shape[:-1] + (1,) and k != 1:
@@ -337,48 +392,75 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
         if np.issubdtype(y_true.dtype, np.floating):
             if not np.all(np.mod(y_true, 1) == 0):
                 raise ValueError(f"Loss '{self.name}' needs integer class ids as targets")
-        ids = y_true.astype(np.int64)
-        if ids.size and (ids.min() < 0 or ids.max() >= k):
+        return y_true.astype(np.int64)
+
+    def prepare(self, y_true, y_pred):
+        ids = self._ids(y_true, y_pred)
+        k = y_pred.shape[-1]
+        valid = ids if self.ignore_class is None else ids[ids != self.ignore_class]
+        if valid.size and (valid.min() < 0 or valid.max() >= k):
             raise ValueError(f"Loss '{self.name}': target class ids must be in [0, {k}), got "
-                             f"values in [{ids.min()}, {ids.max()}]")
+                             f"values in [{valid.min()}, {valid.max()}]")
         onehot = np.zeros(y_pred.shape, dtype=y_pred.dtype)
-        np.put_along_axis(onehot, ids[..., None], 1.0, axis=-1)
+        if self.ignore_class is None:
+            np.put_along_axis(onehot, ids[..., None], 1.0, axis=-1)
+        else:
+            # an all-zero target row gives zero loss and zero gradient
+            keep = ids != self.ignore_class
+            np.put_along_axis(onehot, np.where(keep, ids, 0)[..., None],
+                              keep[..., None].astype(y_pred.dtype), axis=-1)
         return onehot
 
+    def _masked_weight(self, y_true, y_pred, sample_weight):
+        """Fold the ignore_class mask into the sample weights as Keras does."""
+        if self.ignore_class is None:
+            return sample_weight
+        mask = (self._ids(y_true, y_pred) != self.ignore_class).astype(np.float64)
+        if self.reduction in ("sum_over_batch_size", "mean"):
+            valid = mask.sum()
+            mask *= mask.size / valid if valid else 0.0
+        if sample_weight is None:
+            return mask
+        sw = self._expand_weight(sample_weight, mask.shape, np.float64)
+        return mask * sw
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        y_pred = np.asarray(y_pred)
+        return super().__call__(y_true, y_pred, self._masked_weight(y_true, y_pred, sample_weight))
+
+    def value_and_grad(self, y_true, y_pred, sample_weight=None):
+        return super().value_and_grad(y_true, y_pred,
+                                      self._masked_weight(y_true, y_pred, sample_weight))
+
+    def fused_value_and_grad(self, y_true, logits, sample_weight=None):
+        return super().fused_value_and_grad(y_true, logits,
+                                            self._masked_weight(y_true, logits, sample_weight))
+
     def get_config(self):
-        return {"name": self.name, "reduction": self.reduction, "from_logits": self.from_logits,
-                "ignore_class": self.ignore_class}
+        config = Loss.get_config(self)
+        config.update(from_logits=self.from_logits, ignore_class=self.ignore_class)
+        return config
 
 
 _CLASSES = [MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
             MeanSquaredLogarithmicError, Huber, BinaryCrossentropy, CategoricalCrossentropy,
             SparseCategoricalCrossentropy]
-_REGISTRY = {
-    "mse": MeanSquaredError, "mean_squared_error": MeanSquaredError,
-    "mae": MeanAbsoluteError, "mean_absolute_error": MeanAbsoluteError,
-    "mape": MeanAbsolutePercentageError, "mean_absolute_percentage_error":
-        MeanAbsolutePercentageError,
-    "msle": MeanSquaredLogarithmicError, "mean_squared_logarithmic_error":
-        MeanSquaredLogarithmicError,
-    "huber": Huber, "huber_loss": Huber,
-    "binary_crossentropy": BinaryCrossentropy, "bce": BinaryCrossentropy,
-    "categorical_crossentropy": CategoricalCrossentropy, "cce": CategoricalCrossentropy,
-    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
-}
 _BY_CLASS = {cls.__name__: cls for cls in _CLASSES}
+# Keras 3 names and aliases ('huber_loss' and 'cce' are ours, for convenience).
+_REGISTRY = {"mse": MeanSquaredError, "mae": MeanAbsoluteError,
+             "mape": MeanAbsolutePercentageError, "msle": MeanSquaredLogarithmicError,
+             "huber_loss": Huber, "bce": BinaryCrossentropy, "cce": CategoricalCrossentropy}
 
 
 def _function(name, cls):
-    def loss_fn(y_true, y_pred):
-        loss = cls(reduction="none")
-        y_pred = np.asarray(y_pred)
-        if not np.issubdtype(y_pred.dtype, np.floating):
-            y_pred = y_pred.astype("float32")
-        return loss.call(loss._targets(y_true, y_pred), y_pred)
+    def loss_fn(y_true, y_pred, **kwargs):
+        return cls(reduction="none", **kwargs)(y_true, y_pred)
 
     loss_fn.__name__ = loss_fn.__qualname__ = name
-    loss_fn.__doc__ = f"Per-sample {name} (no reduction), as ``keras.losses.{name}``."
+    loss_fn.__doc__ = (f"Per-sample {name} (no reduction), as ``keras.losses.{name}``; "
+                       f"keyword arguments are those of :class:`{cls.__name__}`.")
     loss_fn.loss_class = cls
+    _REGISTRY[name] = cls
     return loss_fn
 
 

@@ -28,13 +28,17 @@ class Optimizer:
     ----------
     learning_rate : float
     clipnorm : float, optional
-        Clip each variable's gradient to this L2 norm.
+        Rescale each weight's gradient (each variable separately, as Keras)
+        to an L2 norm of at most ``clipnorm``.
     clipvalue : float, optional
         Clip every gradient value to ``[-clipvalue, clipvalue]``.
     global_clipnorm : float, optional
-        Clip the concatenation of all gradients to this L2 norm.
+        Rescale all gradients together so that their joint L2 norm is at most
+        ``global_clipnorm``. Only one of the three clipping options may be set.
     weight_decay : float, optional
-        Decoupled weight decay: ``p -= p * weight_decay * learning_rate``.
+        Decoupled weight decay, applied to every trainable weight after
+        clipping and before the update: ``p -= p * weight_decay * learning_rate``.
+    name : str, optional
     """
 
     _slot_names = ()
@@ -43,8 +47,12 @@ class Optimizer:
                  weight_decay=None, name=None):
         owner = type(self).__name__
         self.learning_rate = _check_positive(owner, "learning_rate", learning_rate)
-        if sum(v is not None for v in (clipnorm, global_clipnorm)) > 1:
-            raise ValueError(f"{owner}: only one of clipnorm and global_clipnorm can be set")
+        if sum(v is not None for v in (clipnorm, clipvalue, global_clipnorm)) > 1:
+            # Keras 3 applies exactly one clipping mode; combining them was
+            # never defined there, so refuse instead of picking an order.
+            raise ValueError(f"{owner}: only one of clipnorm, clipvalue and global_clipnorm can "
+                             f"be set, got clipnorm={clipnorm}, clipvalue={clipvalue}, "
+                             f"global_clipnorm={global_clipnorm}")
         self.clipnorm = None if clipnorm is None else _check_positive(owner, "clipnorm", clipnorm)
         self.clipvalue = None if clipvalue is None else _check_positive(owner, "clipvalue",
                                                                         clipvalue)
@@ -101,7 +109,11 @@ class Optimizer:
             _k.clip_by_segment_norm(grads, self._offsets, self.clipnorm)
         if self.global_clipnorm is not None:
             norm = float(np.sqrt(np.dot(grads, grads)))
-            if norm > self.global_clipnorm:
+            if not math.isfinite(norm):
+                # Keras turns the scale into NaN for a non-finite norm rather
+                # than silently rescaling an already broken step.
+                grads[...] = np.nan
+            elif norm > self.global_clipnorm:
                 grads *= grads.dtype.type(self.global_clipnorm / norm)
         if self.weight_decay:
             params *= params.dtype.type(1.0 - self.weight_decay * self.learning_rate)
