@@ -94,7 +94,9 @@ def check_model_gradients(model, x, y, eps=1e-6, rtol=1e-5, atol=1e-7, sample_we
     def loss_and_grad():
         state.grads.fill(0)
         penalties = []
-        outs, tape, values = model._run(xs, True, None, state.fused, penalties)
+        # the training work arrays, not None: nested models only collect
+        # their activity penalties through them, exactly as in train_step
+        outs, tape, values = model._run(xs, True, state.train_ws, state.fused, penalties)
         total, dys, _ = state._losses_and_grads(outs, ys, sws, True)
         total += float(sum(penalties))
         for w in state.reg_weights:
