@@ -3,7 +3,17 @@ from .base import Input, InputLayer, Layer, Weight
 from .core import Activation, Dense, Dropout, Flatten, Reshape
 from .merge import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
 from .normalization import BatchNormalization
+from .conv import Conv1D, Conv2D, Convolution1D, Convolution2D
+from .pooling import (AveragePooling1D, AveragePooling2D, AvgPool1D, AvgPool2D,
+                      GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAvgPool1D,
+                      GlobalAvgPool2D, GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPooling1D,
+                      GlobalMaxPooling2D, MaxPool1D, MaxPool2D, MaxPooling1D, MaxPooling2D)
 
 __all__ = ["Layer", "Weight", "Input", "InputLayer", "Dense", "Activation", "Dropout", "Flatten",
            "Reshape", "BatchNormalization", "Concatenate", "Add", "Subtract", "Multiply",
            "Average", "Maximum", "Minimum"]
+__all__ += ["Conv1D", "Conv2D", "Convolution1D", "Convolution2D", "MaxPooling1D",
+            "MaxPooling2D", "AveragePooling1D", "AveragePooling2D", "GlobalMaxPooling1D",
+            "GlobalMaxPooling2D", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
+            "MaxPool1D", "MaxPool2D", "AvgPool1D", "AvgPool2D", "GlobalMaxPool1D",
+            "GlobalMaxPool2D", "GlobalAvgPool1D", "GlobalAvgPool2D"]

@@ -1,0 +1,307 @@
+"""Convolution layers (channels_last): Conv1D and Conv2D.
+
+Both run as one matrix product per batch: the receptive fields are laid out
+by ``kernels.conv.im2col`` into a work array of shape
+(batch * out_h * out_w, kh * kw * in_channels) and multiplied by the kernel
+reshaped to (kh * kw * in_channels, filters) with BLAS. Because the layout is
+channels_last, the product *is* the output tensor (batch, out_h, out_w,
+filters) and the fused bias + activation of :class:`ActivationMixin` runs on
+it in place. The backward pass is two more products (kernel gradient and
+column gradient) and ``col2im``. A 1x1 convolution with stride 1 skips
+im2col; a single-channel input uses a direct kernel (its rows are too short
+for BLAS).
+"""
+import numpy as np
+
+from .. import activations, initializers, regularizers
+from ..kernels import activations as act_k
+from ..kernels import conv as conv_k
+from .base import Layer, get_buffer
+from .core import ActivationMixin
+
+_PADDINGS = ("valid", "same")
+
+
+def normalize_tuple(value, rank, name, layer, minimum=1):
+    """An int or a sequence of ``rank`` ints, as a tuple; ValueError otherwise."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        value = (int(value),) * rank
+    try:
+        value = tuple(value)
+    except TypeError:
+        value = None
+    if (value is None or len(value) != rank
+            or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+                       for v in value)
+            or any(v < minimum for v in value)):
+        raise ValueError(f"{layer} {name} must be an integer >= {minimum} or a tuple of {rank} "
+                         f"such integers, got {value!r}")
+    return tuple(int(v) for v in value)
+
+
+def normalize_padding(padding, layer, allowed=_PADDINGS):
+    if not isinstance(padding, str) or padding.lower() not in allowed:
+        raise ValueError(f"{layer} padding must be one of {allowed}, got {padding!r}")
+    return padding.lower()
+
+
+def check_data_format(data_format, layer):
+    if data_format not in (None, "channels_last"):
+        raise ValueError(f"{layer} supports only data_format='channels_last' (images "
+                         f"(batch, height, width, channels)), got {data_format!r}")
+
+
+def conv_geometry(size, kernel, stride, dilation, padding):
+    """Output length and padding before the input along one axis (Keras rules).
+
+    'same' pads ``max((ceil(size / stride) - 1) * stride + span - size, 0)``
+    in total with the smaller half first, as TensorFlow and Keras do.
+    'causal' pads ``span - 1`` before (Conv1D).
+    """
+    span = (kernel - 1) * dilation + 1
+    if padding == "valid":
+        return max((size - span) // stride + 1, 0), 0
+    if padding == "causal":
+        return (size - 1) // stride + 1, span - 1
+    out = -(-size // stride)
+    total = max((out - 1) * stride + span - size, 0)
+    return out, total // 2
+
+
+def output_length(size, kernel, stride, dilation, padding):
+    """``conv_geometry``'s output length, None for an unknown input size."""
+    if size is None:
+        return None
+    return conv_geometry(size, kernel, stride, dilation, padding)[0]
+
+
+class _Conv(ActivationMixin, Layer):
+    """Shared implementation of Conv1D / Conv2D (``rank`` spatial dimensions)."""
+
+    rank = 2
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, groups=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        who = f"{type(self).__name__}"
+        if (isinstance(filters, bool) or not isinstance(filters, (int, np.integer))
+                or filters < 1):
+            raise ValueError(f"{who} filters must be a positive integer, got {filters!r}")
+        if groups != 1:
+            raise ValueError(f"{who} supports only groups=1, got {groups!r}")
+        check_data_format(data_format, who)
+        self.filters = int(filters)
+        self.kernel_size = normalize_tuple(kernel_size, self.rank, "kernel_size", who)
+        self.strides = normalize_tuple(strides, self.rank, "strides", who)
+        self.dilation_rate = normalize_tuple(dilation_rate, self.rank, "dilation_rate", who)
+        allowed = _PADDINGS + (("causal",) if self.rank == 1 else ())
+        self.padding = normalize_padding(padding, who, allowed)
+        self._set_activation(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+
+    # ------------------------------------------------------------ shapes
+    def _check_input_shape(self, input_shape):
+        if len(input_shape) != self.rank + 2:
+            raise ValueError(f"{type(self).__name__} layer '{self.name}' expects inputs of rank "
+                             f"{self.rank + 2} (batch, {'steps' if self.rank == 1 else 'height, width'}"
+                             f", channels), got shape {tuple(input_shape)}")
+        if input_shape[-1] is None:
+            raise ValueError(f"Layer '{self.name}' needs a known channel dimension, got input "
+                             f"shape {tuple(input_shape)}")
+
+    def build(self, input_shape):
+        self._check_input_shape(input_shape)
+        shape = self.kernel_size + (int(input_shape[-1]), self.filters)
+        self.kernel = self.add_weight("kernel", shape, self.kernel_initializer,
+                                      self.kernel_regularizer)
+        self.bias = (self.add_weight("bias", (self.filters,), self.bias_initializer,
+                                     self.bias_regularizer) if self.use_bias else None)
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        self._check_input_shape(input_shape)
+        spatial = tuple(output_length(s, k, st, d, self.padding) for s, k, st, d in
+                        zip(input_shape[1:-1], self.kernel_size, self.strides,
+                            self.dilation_rate))
+        if any(s == 0 for s in spatial):
+            raise ValueError(f"Layer '{self.name}': input shape {tuple(input_shape)} is smaller "
+                             f"than the kernel {self.kernel_size} (dilation "
+                             f"{self.dilation_rate}) with padding='valid'")
+        return (input_shape[0],) + spatial + (self.filters,)
+
+    def _as_image(self, x):
+        """View a (batch, steps, channels) input as (batch, 1, steps, channels)."""
+        return x if self.rank == 2 else x.reshape(x.shape[0], 1, x.shape[1], x.shape[2])
+
+    def _geometry(self, h, w):
+        ks = (1,) * (2 - self.rank) + self.kernel_size
+        st = (1,) * (2 - self.rank) + self.strides
+        dl = (1,) * (2 - self.rank) + self.dilation_rate
+        # a 1-D input is a height-1 image; its unit height axis needs no padding
+        oh, pt = conv_geometry(h, ks[0], st[0], dl[0], self.padding)
+        ow, pl = conv_geometry(w, ks[1], st[1], dl[1], self.padding)
+        return ks, st, dl, oh, ow, pt, pl
+
+    # ------------------------------------------------------------ compute
+    def forward(self, inputs, training=False, ws=None, logits=False):
+        kernel = self.kernel.value
+        dtype = kernel.dtype
+        shape = inputs.shape
+        in_ch = kernel.shape[-2]
+        if inputs.ndim != self.rank + 2 or shape[-1] != in_ch:
+            raise ValueError(f"Layer '{self.name}' expects inputs of shape (batch, "
+                             f"{'steps' if self.rank == 1 else 'height, width'}, {in_ch}), got "
+                             f"{shape}")
+        x = self._as_image(np.ascontiguousarray(inputs, dtype=dtype))
+        n, h, w, _ = x.shape
+        (kh, kw), (sh, sw), (dh, dw), oh, ow, pt, pl = self._geometry(h, w)
+        if oh < 1 or ow < 1:
+            raise ValueError(f"Layer '{self.name}': input of shape {shape} is smaller than the "
+                             f"kernel {self.kernel_size} with padding='{self.padding}'")
+        kernel2 = kernel.reshape(kh * kw * in_ch, self.filters)
+        rows = n * oh * ow
+        z = get_buffer(ws, "z", (rows, self.filters), dtype)
+        direct = in_ch == 1 and kh * kw > 1
+        pointwise = kh == kw == 1 and sh == sw == 1
+        if pointwise:
+            cols = x.reshape(rows, in_ch)
+        elif direct:
+            cols = None
+        else:
+            cols = get_buffer(ws, "cols", (rows, kernel2.shape[0]), dtype)
+            conv_k.im2col(x, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow, cols)
+        if cols is None:
+            conv_k.conv_single_channel_forward(x, kernel2, kh, kw, sh, sw, dh, dw, pt, pl,
+                                               oh, ow, z)
+        else:
+            np.matmul(cols, kernel2, out=z)
+        bias = self.bias.value if self.use_bias else np.zeros(0, dtype)
+        y, backward_act = self._activate(z, bias, ws, logits)
+        out_shape = (n,) + ((oh, ow) if self.rank == 2 else (ow,)) + (self.filters,)
+        no_dx = ws is not None and ws.get("_no_dx", False)
+        geometry = (kh, kw, sh, sw, dh, dw, pt, pl, oh, ow)
+
+        def backward(dy):
+            dz = backward_act(np.ascontiguousarray(dy).reshape(z.shape))
+            if self.use_bias:
+                act_k.column_sum_add(dz, self.bias.grad)
+            cols_b = cols
+            if cols_b is None:  # direct path: the columns are only needed now
+                cols_b = get_buffer(ws, "cols", (rows, kernel2.shape[0]), dtype)
+                conv_k.im2col(x, *geometry, cols_b)
+            kgrad = get_buffer(ws, "kgrad", kernel2.shape, dtype)
+            np.matmul(cols_b.T, dz, out=kgrad)
+            self.kernel.grad.reshape(kernel2.shape)[...] += kgrad
+            if no_dx:
+                return None
+            if pointwise:
+                dx = get_buffer(ws, "dx", (rows, in_ch), dtype)
+                np.matmul(dz, kernel2.T, out=dx)
+                return dx.reshape(shape)
+            dcols = get_buffer(ws, "dcols", (rows, kernel2.shape[0]), dtype)
+            np.matmul(dz, kernel2.T, out=dcols)
+            dx = get_buffer(ws, "dx", x.shape, dtype)
+            conv_k.col2im(dcols, *geometry, dx)
+            return dx.reshape(shape)
+
+        return y.reshape(out_shape), backward
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(filters=self.filters, kernel_size=list(self.kernel_size),
+                      strides=list(self.strides), padding=self.padding,
+                      dilation_rate=list(self.dilation_rate),
+                      activation=activations.serialize(self.activation), use_bias=self.use_bias,
+                      kernel_initializer=initializers.serialize(self.kernel_initializer),
+                      bias_initializer=initializers.serialize(self.bias_initializer),
+                      kernel_regularizer=regularizers.serialize(self.kernel_regularizer),
+                      bias_regularizer=regularizers.serialize(self.bias_regularizer),
+                      activity_regularizer=regularizers.serialize(self.activity_regularizer))
+        return config
+
+
+class Conv2D(_Conv):
+    """2-D convolution over channels_last images ``(batch, height, width, channels)``.
+
+    Parameters
+    ----------
+    filters : int
+        Number of output channels.
+    kernel_size : int or tuple of 2 ints
+        Height and width of the convolution window.
+    strides : int or tuple of 2 ints, default (1, 1)
+    padding : {'valid', 'same'}, default 'valid'
+        'same' pads so that the output has ``ceil(size / stride)`` positions,
+        the smaller half of the padding before the image (Keras' split).
+    data_format : None or 'channels_last'
+        Only channels_last is supported.
+    dilation_rate : int or tuple of 2 ints, default (1, 1)
+    groups : int, default 1
+        Only 1 is supported.
+    activation : str, optional
+        Activation name; None is linear.
+    use_bias : bool, default True
+    kernel_initializer, bias_initializer : str or Initializer
+        Default ``'glorot_uniform'`` and ``'zeros'``, as in Keras.
+    kernel_regularizer, bias_regularizer, activity_regularizer : optional
+
+    Weights are ``kernel`` of shape ``(kh, kw, in_channels, filters)`` and
+    ``bias`` of shape ``(filters,)``, as in Keras.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.nn.layers import Conv2D
+    >>> Conv2D(4, 3, padding="same", activation="relu")(np.ones((2, 8, 8, 1))).shape
+    (2, 8, 8, 4)
+    """
+
+    rank = 2
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
+                 dilation_rate=(1, 1), groups=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 **kwargs):
+        super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate,
+                         groups, activation, use_bias, kernel_initializer, bias_initializer,
+                         kernel_regularizer, bias_regularizer, activity_regularizer, **kwargs)
+
+
+class Conv1D(_Conv):
+    """1-D convolution over sequences ``(batch, steps, channels)``.
+
+    Same parameters as :class:`Conv2D` with single integers, plus
+    ``padding='causal'`` (output step t sees only inputs up to t). The kernel
+    has shape ``(kernel_size, in_channels, filters)``, as in Keras.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.nn.layers import Conv1D
+    >>> Conv1D(4, 3, padding="causal")(np.ones((2, 10, 3))).shape
+    (2, 10, 4)
+    """
+
+    rank = 1
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, groups=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 **kwargs):
+        super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate,
+                         groups, activation, use_bias, kernel_initializer, bias_initializer,
+                         kernel_regularizer, bias_regularizer, activity_regularizer, **kwargs)
+
+
+Convolution1D = Conv1D
+Convolution2D = Conv2D
