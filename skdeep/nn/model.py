@@ -379,6 +379,12 @@ class Model(Layer):
         return model_from_config({"class_name": "Sequential" if cls is Sequential else
                                   "Functional", "config": config})
 
+    def __reduce__(self):
+        # pickle and deepcopy go through the saved format: configs and arrays only
+        from .saving import model_from_bytes, model_to_bytes
+
+        return (model_from_bytes, (model_to_bytes(self),))
+
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 

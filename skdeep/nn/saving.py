@@ -1,0 +1,633 @@
+"""Saving and loading models in a safe format: a zip of JSON and ``.npz`` entries.
+
+A model file (any extension; ``.keras`` recommended) holds::
+
+    metadata.json    format name and version, optimizer class
+    config.json      architecture ({"class_name", "config"}) and compile arguments
+    weights.json     per layer: its path and the names and shapes of its weights
+    weights.npz      the weight arrays, in the order of weights.json
+    optimizer.npz    the optimizer state (Optimizer.get_slots()), if compiled
+
+A weights file (``save_weights``) has the same entries without config.json.
+Loading parses JSON and reads arrays with ``allow_pickle=False``; classes are
+looked up by name among the exported layers, so a file cannot run code.
+Every write goes to a temporary file in the target directory and is moved
+into place with ``os.replace``: an interrupted save leaves the old file intact.
+"""
+import io
+import json
+import os
+import secrets
+import warnings
+import zipfile
+
+import numpy as np
+
+from . import backend, losses, metrics, optimizers
+from .layers.base import InputLayer, Layer
+
+__all__ = ["save_model", "load_model", "save_weights", "load_weights", "model_to_bytes",
+           "model_from_bytes", "model_to_config", "model_from_config", "serialize_layer",
+           "deserialize_layer", "register_serializable", "atomic_write"]
+
+FORMAT_VERSION = 1
+_MODEL, _WEIGHTS = "skdeep.model", "skdeep.weights"
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: same model, same bytes
+_REGISTERED = {}
+_MODEL_CLASSES = ("Sequential", "Functional", "Model")
+
+
+# ---------------------------------------------------------------------------- files
+def atomic_write(path, write):
+    """Call ``write(file)`` on a temporary file next to ``path``, then move it
+    onto ``path``. On any error the temporary file is removed and ``path`` is
+    left as it was."""
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    tmp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
+    # os.open (not mkstemp, which makes 0600 files) lets the umask set the mode
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        if os.path.exists(path):
+            os.chmod(tmp, os.stat(path).st_mode & 0o7777)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _zip_bytes(entries):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, payload in entries:
+            info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
+            # arrays are stored as they are: deflating float weights costs time, saves little
+            info.compress_type = (zipfile.ZIP_DEFLATED if name.endswith(".json")
+                                  else zipfile.ZIP_STORED)
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, payload)
+    return buf.getvalue()
+
+
+def _npz_bytes(arrays):
+    """An ``.npz`` (readable by ``np.load``) with deterministic bytes."""
+    entries = []
+    for name, value in arrays.items():
+        buf = io.BytesIO()
+        np.lib.format.write_array(buf, np.asarray(value), allow_pickle=False)
+        entries.append((f"{name}.npy", buf.getvalue()))
+    return _zip_bytes(entries)
+
+
+def _json_default(obj):
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, np.dtype):
+        return obj.name
+    raise TypeError(f"{type(obj).__name__} is not JSON serializable")
+
+
+def _dumps(obj):
+    return json.dumps(obj, default=_json_default, indent=1).encode("utf-8")
+
+
+def _read_source(source):
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source), "the given bytes"
+    if hasattr(source, "read"):
+        return source.read(), "the given file object"
+    try:
+        path = os.fspath(source)
+    except TypeError:
+        raise TypeError(f"Expected a file path, file object or bytes, got "
+                        f"{type(source).__name__}") from None
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"'{path}' is a directory, not a saved skdeep model file")
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"No such file: '{path}'")
+    with open(path, "rb") as f:
+        return f.read(), f"'{path}'"
+
+
+def _open_archive(source):
+    """The entries of a saved file as {name: bytes}, its metadata and a description."""
+    data, desc = _read_source(source)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            entries = {name: zf.read(name) for name in zf.namelist()}
+    except zipfile.BadZipFile as err:
+        raise ValueError(f"{desc} is not a skdeep model or weights file (not a readable zip "
+                         f"archive: {err}); it may be truncated, corrupted or written by "
+                         "another library") from None
+    except Exception as err:  # parsing bytes in memory: any failure means a damaged file
+        raise ValueError(f"{desc} is corrupted: {err!r}") from None
+    meta = _json_entry(entries, "metadata.json", desc)
+    if not isinstance(meta, dict) or meta.get("format") not in (_MODEL, _WEIGHTS):
+        raise ValueError(f"{desc} is not a skdeep model or weights file (unknown format "
+                         f"{meta.get('format') if isinstance(meta, dict) else meta!r})")
+    version = meta.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise ValueError(f"{desc} has format version {version!r}; this skdeep reads versions "
+                         f"up to {FORMAT_VERSION}. Upgrade skdeep to load it")
+    return entries, meta, desc
+
+
+def _json_entry(entries, name, desc):
+    if name not in entries:
+        raise ValueError(f"{desc} is not a complete skdeep model file: '{name}' is missing")
+    try:
+        return json.loads(entries[name].decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ValueError(f"{desc} is corrupted: '{name}' is not valid JSON ({err})") from None
+
+
+def _npz_entry(entries, name, desc):
+    if name not in entries:
+        raise ValueError(f"{desc} is not a complete skdeep model file: '{name}' is missing")
+    try:
+        with np.load(io.BytesIO(entries[name]), allow_pickle=False) as npz:
+            return {key: npz[key] for key in npz.files}
+    except Exception as err:  # pickled objects are refused here too (allow_pickle=False)
+        raise ValueError(f"{desc} is corrupted: cannot read '{name}' ({err})") from None
+
+
+# ---------------------------------------------------------------------------- layer configs
+def register_serializable(cls=None, name=None):
+    """Make a custom Layer class loadable by name (decorator).
+
+    Examples
+    --------
+    >>> from skdeep.nn.layers import Layer
+    >>> @register_serializable
+    ... class Identity(Layer):
+    ...     def forward(self, inputs, training=False, ws=None):
+    ...         return inputs, lambda dy: dy
+    """
+    def register(klass):
+        if not (isinstance(klass, type) and issubclass(klass, Layer)):
+            raise TypeError(f"register_serializable expects a Layer subclass, got {klass!r}")
+        _REGISTERED[name or klass.__name__] = klass
+        return klass
+
+    return register if cls is None else register(cls)
+
+
+def _layer_classes(custom_objects=None):
+    """Layer classes by name, read from skdeep.nn.layers.__all__ at call time so
+    that layers added later are found."""
+    from . import layers
+
+    found = {}
+    for export in getattr(layers, "__all__", ()):
+        obj = getattr(layers, export, None)
+        if isinstance(obj, type) and issubclass(obj, Layer):
+            found.setdefault(obj.__name__, obj)
+            found.setdefault(export, obj)
+    found.update(_REGISTERED)
+    found.update(custom_objects or {})
+    return found
+
+
+def serialize_layer(layer):
+    """``{"class_name", "config"}`` of a layer or a model (JSON-ready)."""
+    from .model import Model
+
+    if isinstance(layer, Model):
+        return model_to_config(layer)
+    config = layer.get_config()
+    try:
+        json.dumps(config, default=_json_default)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"The config of layer '{layer.name}' ({type(layer).__name__}) is not "
+                         f"JSON serializable: {err}") from None
+    return {"class_name": type(layer).__name__, "config": config}
+
+
+def deserialize_layer(config, custom_objects=None):
+    """Rebuild a layer (or model) from :func:`serialize_layer`'s output."""
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"A layer config must be a dict with 'class_name' and 'config', got "
+                         f"{config!r:.200}")
+    name = config["class_name"]
+    classes = _layer_classes(custom_objects)
+    if name in _MODEL_CLASSES and name not in classes:
+        return model_from_config(config, custom_objects)
+    cls = classes.get(name)
+    if cls is None:
+        raise ValueError(f"Unknown layer class '{name}'. Known classes: {sorted(classes)}. For "
+                         "a custom layer pass custom_objects={'" + name + "': cls} or "
+                         "decorate the class with skdeep.nn.saving.register_serializable")
+    try:
+        return cls.from_config(dict(config.get("config", {})))
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"Cannot rebuild a {name} layer from its config: {err}") from None
+
+
+# ---------------------------------------------------------------------------- model configs
+def model_to_config(model):
+    """The architecture of a Sequential or functional model as
+    ``{"class_name": "Sequential" | "Functional", "config": {...}}``."""
+    from .model import Sequential
+
+    if isinstance(model, Sequential):
+        stack = ([model._input_layer] if model._input_layer is not None else []) + model._stack
+        config = {"name": model.name, "trainable": model.trainable,
+                  "layers": [serialize_layer(layer) for layer in stack]}
+        return {"class_name": "Sequential", "config": config}
+    model._ensure_graph()
+    return {"class_name": "Functional", "config": _functional_config(model)}
+
+
+def _functional_config(model):
+    own_nodes = {id(node) for node in model._nodes}
+    local = {}  # node id -> index among this layer's nodes that belong to the model
+    for layer in model._all_layers:
+        mine = [n for n in layer._inbound_nodes if id(n) in own_nodes]
+        local.update((id(n), i) for i, n in enumerate(mine))
+    refs, entries = {}, []
+    names = {layer.name for layer in model._all_layers}
+    if len(names) != len(model._all_layers):
+        dup = sorted({l.name for l in model._all_layers
+                      if sum(m.name == l.name for m in model._all_layers) > 1})
+        raise ValueError(f"Model '{model.name}' has several layers named {dup}; layer names "
+                         "must be unique to save the model")
+    for t in model._input_tensors:
+        if isinstance(t.node.layer, InputLayer):
+            refs[id(t)] = [t.node.layer.name, 0, 0]
+        elif id(t) not in refs:  # an intermediate tensor used as input: give it an Input
+            name = f"{t.name}_input"
+            while name in names:
+                name += "_"
+            names.add(name)
+            layer = InputLayer(shape=t.shape[1:], batch_size=t.shape[0], dtype=t.dtype, name=name)
+            entries.append(dict(serialize_layer(layer), name=name, inbound_nodes=[]))
+            refs[id(t)] = [name, 0, 0]
+    for node in model._nodes:
+        for j, t in enumerate(node.outputs):
+            refs[id(t)] = [node.layer.name, local[id(node)], j]
+    for layer in model._all_layers:
+        nodes = []
+        for node in (n for n in layer._inbound_nodes if id(n) in own_nodes):
+            entry = {"args": [refs[id(t)] for t in node.inputs], "list_input": node.list_input}
+            if node.call_kwargs:
+                entry["kwargs"] = node.call_kwargs
+            nodes.append(entry)
+        entries.append(dict(serialize_layer(layer), name=layer.name, inbound_nodes=nodes))
+
+    def ref_of(tensors, is_list):
+        out = [refs[id(t)] for t in tensors]
+        return out if is_list else out[0]
+
+    return {"name": model.name, "trainable": model.trainable, "layers": entries,
+            "input_layers": ref_of(model._input_tensors, model._input_is_list),
+            "output_layers": ref_of(model._output_tensors, model._output_is_list)}
+
+
+def model_from_config(config, custom_objects=None):
+    """Build an (unweighted, uncompiled) model from :func:`model_to_config`'s output."""
+    from .model import Model, Sequential
+
+    if not isinstance(config, dict) or config.get("class_name") not in _MODEL_CLASSES:
+        got = config.get("class_name") if isinstance(config, dict) else config
+        raise ValueError(f"Not a model config: expected class_name 'Sequential' or "
+                         f"'Functional', got {got!r:.100}")
+    cfg = config.get("config") or {}
+    try:
+        if config["class_name"] == "Sequential":
+            model = Sequential(name=cfg.get("name"), trainable=cfg.get("trainable", True))
+            for layer_config in cfg.get("layers", []):
+                model.add(deserialize_layer(layer_config, custom_objects))
+            return model
+        inputs, outputs = _rebuild_graph(cfg, custom_objects)
+        return Model(inputs, outputs, name=cfg.get("name"), trainable=cfg.get("trainable", True))
+    except (KeyError, IndexError, TypeError) as err:
+        raise ValueError(f"Invalid model config for '{cfg.get('name')}': {err!r}") from None
+
+
+def _rebuild_graph(cfg, custom_objects):
+    layers, tensors, pending = {}, {}, []
+    for entry in cfg["layers"]:
+        layer = deserialize_layer(entry, custom_objects)
+        layers[entry["name"]] = layer
+        if isinstance(layer, InputLayer):
+            tensors[(layer.name, 0, 0)] = layer._inbound_nodes[0].outputs[0]
+        pending.extend((entry["name"], i, node) for i, node in enumerate(entry["inbound_nodes"]))
+    done = set()
+    # A layer's calls are replayed in their original order, each once its inputs
+    # exist; shared layers can make that order differ from the layer order.
+    while pending:
+        ready = [p for p in pending
+                 if (p[1] == 0 or (p[0], p[1] - 1) in done)
+                 and all(tuple(ref) in tensors for ref in p[2]["args"])]
+        if not ready:
+            raise ValueError(f"Invalid model config for '{cfg.get('name')}': the layer graph "
+                             f"cannot be rebuilt (missing inputs for {pending[0][0]!r})")
+        for name, index, node in ready:
+            args = [tensors[tuple(ref)] for ref in node["args"]]
+            out = layers[name](args if node.get("list_input") else args[0],
+                               **node.get("kwargs", {}))
+            for j, t in enumerate(out if isinstance(out, list) else [out]):
+                tensors[(name, index, j)] = t
+            done.add((name, index))
+        pending = [p for p in pending if (p[0], p[1]) not in done]
+
+    def lookup(spec):
+        if spec and isinstance(spec[0], list):
+            return [tensors[tuple(ref)] for ref in spec]
+        return tensors[tuple(spec)]
+
+    return lookup(cfg["input_layers"]), lookup(cfg["output_layers"])
+
+
+# ---------------------------------------------------------------------------- compile args
+class _NotSerializable(Exception):
+    pass
+
+
+def _serialize_spec(obj, kind):
+    if obj is None or isinstance(obj, (str, bool, int, float)):
+        return obj
+    if isinstance(obj, np.number):
+        return obj.item()
+    if isinstance(obj, (list, tuple)):
+        return [_serialize_spec(o, kind) for o in obj]
+    if isinstance(obj, dict):
+        return {str(k): _serialize_spec(v, kind) for k, v in obj.items()}
+    if isinstance(obj, losses.Loss):
+        config = losses.serialize(obj)
+        try:
+            ok = type(losses.get(config)) is type(obj)
+        except (TypeError, ValueError):
+            ok = False
+        if ok:
+            return {"__object__": "loss", **config}
+    elif isinstance(obj, metrics.Metric):
+        cls = type(obj)
+        if getattr(metrics, cls.__name__, None) is cls and cls is not metrics.MeanMetricWrapper:
+            config = dict(obj.get_config(), **getattr(obj, "kwargs", {}))
+            return {"__object__": "metric", "class_name": cls.__name__, "config": config}
+    elif callable(obj):
+        for module_name, module in (("losses", losses), ("metrics", metrics)):
+            if getattr(module, getattr(obj, "__name__", ""), None) is obj:
+                return {"__object__": "function", "module": module_name, "name": obj.__name__}
+    raise _NotSerializable(f"{kind} {obj!r}")
+
+
+def _deserialize_spec(obj):
+    if isinstance(obj, list):
+        return [_deserialize_spec(o) for o in obj]
+    if not isinstance(obj, dict):
+        return obj
+    kind = obj.get("__object__")
+    if kind is None:
+        return {k: _deserialize_spec(v) for k, v in obj.items()}
+    if kind == "loss":
+        return losses.get({"class_name": obj["class_name"], "config": obj["config"]})
+    if kind == "function":
+        module = {"losses": losses, "metrics": metrics}[obj["module"]]
+        fn = getattr(module, obj["name"], None)
+        if not callable(fn) or isinstance(fn, type):
+            raise ValueError(f"Unknown {obj['module']} function {obj['name']!r}")
+        return fn
+    cls = getattr(metrics, obj.get("class_name", ""), None)
+    if kind != "metric" or not (isinstance(cls, type) and issubclass(cls, metrics.Metric)):
+        raise ValueError(f"Unknown object in compile config: {obj!r:.200}")
+    return cls(**obj.get("config", {}))
+
+
+def _compile_config(model):
+    if not getattr(model, "compiled", False):
+        return None
+    try:
+        optimizer = optimizers.serialize(model.optimizer)
+        if type(optimizers.get(optimizer)) is not type(model.optimizer):
+            raise _NotSerializable(f"optimizer {model.optimizer!r}")
+        spec = {k: _serialize_spec(v, k) for k, v in model._compile_spec.items()}
+        json.dumps(spec, default=_json_default)
+    except (_NotSerializable, TypeError, ValueError) as err:
+        warnings.warn(f"Model '{model.name}' is saved without its compile arguments (it will "
+                      f"load uncompiled): cannot save {err}. Use names or built-in skdeep "
+                      "losses, metrics and optimizers to save them.", stacklevel=4)
+        return None
+    return dict(spec, optimizer=optimizer)
+
+
+def _compile_from_config(model, config):
+    config = dict(config)
+    optimizer = optimizers.get(config.pop("optimizer"))
+    model.compile(optimizer=optimizer, **{k: _deserialize_spec(v) for k, v in config.items()})
+
+
+# ---------------------------------------------------------------------------- weights
+def _weight_layers(model, prefix="", seen=None):
+    """(path, layer) for every layer holding weights; nested models are walked."""
+    from .model import Model
+
+    seen = set() if seen is None else seen
+    out = []
+    for layer in (model.layers if model._graph_ready or hasattr(model, "_stack") else []):
+        if id(layer) in seen:
+            continue
+        seen.add(id(layer))
+        if isinstance(layer, Model):
+            out += _weight_layers(layer, f"{prefix}{layer.name}/", seen)
+        elif layer.weights:
+            out.append((prefix + layer.name, layer))
+    return out
+
+
+def _weights_entries(model):
+    manifest, arrays = [], {}
+    for path, layer in _weight_layers(model):
+        items = []
+        for w in layer.weights:
+            key = f"w{len(arrays)}"
+            arrays[key] = w.value
+            items.append({"name": w.name, "shape": list(w.shape), "key": key})
+        manifest.append({"layer": path, "class_name": type(layer).__name__, "weights": items})
+    return [("weights.json", _dumps(manifest)), ("weights.npz", _npz_bytes(arrays))]
+
+
+def _optimizer_entries(model):
+    if not getattr(model, "compiled", False) or model.optimizer is None:
+        return []
+    return [("optimizer.npz", _npz_bytes(model.optimizer.get_slots()))]
+
+
+def _apply_weights(model, entries, desc):
+    manifest = _json_entry(entries, "weights.json", desc)
+    arrays = _npz_entry(entries, "weights.npz", desc)
+    targets = _weight_layers(model)
+    if len(targets) != len(manifest):
+        raise ValueError(f"Cannot load weights from {desc}: it has weights for {len(manifest)} "
+                         f"layers {[m['layer'] for m in manifest]}, model '{model.name}' has "
+                         f"{len(targets)} layers with weights {[p for p, _ in targets]}"
+                         + ("" if targets else " (build the model first)"))
+    by_path = dict(targets)
+    if set(by_path) == {m["layer"] for m in manifest}:
+        pairs = [(by_path[m["layer"]], m) for m in manifest]
+    else:  # different layer names (a model built separately): match by position
+        pairs = [(layer, m) for (_, layer), m in zip(targets, manifest)]
+    plan = []
+    for layer, item in pairs:
+        mine = layer.weights
+        if len(mine) != len(item["weights"]):
+            raise ValueError(f"Cannot load weights from {desc}: layer '{layer.name}' has "
+                             f"{len(mine)} weights, the file has {len(item['weights'])} for "
+                             f"layer '{item['layer']}'")
+        for w, spec in zip(mine, item["weights"]):
+            if spec["key"] not in arrays:
+                raise ValueError(f"{desc} is corrupted: array for '{item['layer']}/"
+                                 f"{spec['name']}' is missing")
+            value = arrays[spec["key"]]
+            if value.shape != w.shape:
+                raise ValueError(f"Cannot load weights from {desc}: layer '{layer.name}' weight "
+                                 f"'{w.name}' has shape {w.shape} in the model but "
+                                 f"{value.shape} in the file (layer '{item['layer']}')")
+            plan.append((w, value))
+    for w, value in plan:  # only assign once everything matched: no half-loaded model
+        w.assign(value)
+
+
+def _apply_optimizer(model, entries, meta, desc):
+    if "optimizer.npz" not in entries or not getattr(model, "compiled", False):
+        return
+    if meta.get("optimizer") != type(model.optimizer).__name__:
+        warnings.warn(f"Optimizer state in {desc} is for {meta.get('optimizer')}, the model "
+                      f"uses {type(model.optimizer).__name__}: state not restored", stacklevel=3)
+        return
+    model.optimizer.set_slots(_npz_entry(entries, "optimizer.npz", desc))
+
+
+def _metadata(model, fmt, with_optimizer):
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        skdeep_version = version("skdeep")
+    except PackageNotFoundError:
+        skdeep_version = None
+    opt = type(model.optimizer).__name__ if with_optimizer else None
+    return ("metadata.json", _dumps({"format": fmt, "format_version": FORMAT_VERSION,
+                                     "skdeep_version": skdeep_version, "optimizer": opt}))
+
+
+# ---------------------------------------------------------------------------- public API
+def model_to_bytes(model, include_optimizer=True):
+    """The saved-model zip of ``model`` as bytes (see :func:`save_model`)."""
+    compile_config = _compile_config(model)
+    config = dict(model_to_config(model), compile_config=compile_config)
+    opt = _optimizer_entries(model) if include_optimizer and compile_config else []
+    entries = [_metadata(model, _MODEL, bool(opt)), ("config.json", _dumps(config))]
+    return _zip_bytes(entries + _weights_entries(model) + opt)
+
+
+def model_from_bytes(data, custom_objects=None, compile=True):
+    """Rebuild a model from :func:`model_to_bytes` output (or a file's content)."""
+    return _load(data, custom_objects, compile)
+
+
+def _load(source, custom_objects, compile):
+    entries, meta, desc = _open_archive(source)
+    if meta["format"] != _MODEL:
+        raise ValueError(f"{desc} holds only weights (written by save_weights): build the "
+                         "model and call model.load_weights() on it")
+    config = _json_entry(entries, "config.json", desc)
+    try:
+        # the weights drawn while building are overwritten; keep the global stream intact
+        with backend.seeded(0):
+            model = model_from_config(config, custom_objects)
+        _apply_weights(model, entries, desc)
+        if compile and config.get("compile_config"):
+            _compile_from_config(model, config["compile_config"])
+            _apply_optimizer(model, entries, meta, desc)
+    except (KeyError, IndexError, TypeError, AttributeError) as err:
+        raise ValueError(f"{desc} is not a valid skdeep model file: {err!r}") from err
+    return model
+
+
+def _write(filepath, overwrite, data):
+    if hasattr(filepath, "write"):
+        filepath.write(data)
+        return
+    path = os.fspath(filepath)
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"'{path}' is a directory; give a file path such as "
+                                "'model.keras'")
+    if not overwrite and os.path.exists(path):
+        raise FileExistsError(f"'{path}' exists; pass overwrite=True to replace it")
+    atomic_write(path, lambda f: f.write(data))
+
+
+def save_model(model, filepath, overwrite=True, include_optimizer=True):
+    """Save architecture, weights, compile arguments and optimizer state.
+
+    Parameters
+    ----------
+    model : Model
+    filepath : str, os.PathLike or writable binary file object
+        Any extension; ``.keras`` is recommended. Written atomically.
+    overwrite : bool, default True
+    include_optimizer : bool, default True
+        Save the optimizer state so that training continues exactly.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from skdeep.nn import Sequential, load_model
+    >>> from skdeep.nn.layers import Dense
+    >>> model = Sequential([Dense(2, input_shape=(3,))])
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.keras")
+    >>> model.save(path)
+    >>> x = np.ones((1, 3))
+    >>> bool((load_model(path).predict(x, verbose=0) == model.predict(x, verbose=0)).all())
+    True
+    """
+    _write(filepath, overwrite, model_to_bytes(model, include_optimizer))
+
+
+def load_model(filepath, custom_objects=None, compile=True):
+    """Load a model written by :func:`save_model`.
+
+    Parameters
+    ----------
+    filepath : str, os.PathLike, readable binary file object or bytes
+    custom_objects : dict, optional
+        ``{class_name: class}`` for custom layer classes.
+    compile : bool, default True
+        Compile the model as it was (with its optimizer state).
+    """
+    return _load(filepath, custom_objects, compile)
+
+
+def save_weights(model, filepath, overwrite=True):
+    """Save the weights (and the optimizer state when compiled), atomically."""
+    opt = _optimizer_entries(model)
+    entries = [_metadata(model, _WEIGHTS, bool(opt))] + _weights_entries(model) + opt
+    _write(filepath, overwrite, _zip_bytes(entries))
+
+
+def load_weights(model, filepath):
+    """Load weights saved by :func:`save_weights` or :func:`save_model`.
+
+    Layers are matched by name when the names agree, else by position; a
+    count or shape mismatch raises a ValueError naming the layer, and nothing
+    is changed. The optimizer state is restored too when the model is
+    compiled with the same optimizer class.
+    """
+    entries, meta, desc = _open_archive(filepath)
+    try:
+        _apply_weights(model, entries, desc)
+        _apply_optimizer(model, entries, meta, desc)
+    except (KeyError, IndexError, TypeError, AttributeError) as err:
+        raise ValueError(f"{desc} is not a valid skdeep weights file: {err!r}") from err
