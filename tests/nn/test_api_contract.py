@@ -19,7 +19,7 @@ CORE_LAYERS = ["Dense", "Dropout", "BatchNormalization", "Flatten", "Reshape", "
 FAMILY_LAYERS = {"Conv2D": "conv", "MaxPooling2D": "pooling", "AveragePooling2D": "pooling",
                  "GlobalAveragePooling2D": "pooling", "Embedding": "embedding",
                  "SimpleRNN": "recurrent", "LSTM": "recurrent", "GRU": "recurrent",
-                 "Bidirectional": "recurrent", "Masking": "recurrent"}
+                 "Bidirectional": "recurrent", "Masking": "embedding"}
 
 
 def _require_family(family):
