@@ -8,6 +8,9 @@ from .pooling import (AveragePooling1D, AveragePooling2D, AvgPool1D, AvgPool2D,
                       GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAvgPool1D,
                       GlobalAvgPool2D, GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPooling1D,
                       GlobalMaxPooling2D, MaxPool1D, MaxPool2D, MaxPooling1D, MaxPooling2D)
+from .embedding import Embedding, Masking
+from .recurrent import GRU, LSTM, SimpleRNN
+from .bidirectional import Bidirectional
 
 __all__ = ["Layer", "Weight", "Input", "InputLayer", "Dense", "Activation", "Dropout", "Flatten",
            "Reshape", "BatchNormalization", "Concatenate", "Add", "Subtract", "Multiply",
@@ -17,3 +20,4 @@ __all__ += ["Conv1D", "Conv2D", "Convolution1D", "Convolution2D", "MaxPooling1D"
             "GlobalMaxPooling2D", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
             "MaxPool1D", "MaxPool2D", "AvgPool1D", "AvgPool2D", "GlobalMaxPool1D",
             "GlobalMaxPool2D", "GlobalAvgPool1D", "GlobalAvgPool2D"]
+__all__ += ["Embedding", "Masking", "SimpleRNN", "LSTM", "GRU", "Bidirectional"]
