@@ -17,11 +17,11 @@ from .layers.base import Input
 from .model import Model, Sequential
 
 
-def load_model(filepath):
+def load_model(filepath, custom_objects=None, compile=True):
     """Load a model saved with ``model.save`` (architecture, weights, optimizer)."""
     from .saving import load_model as _load
 
-    return _load(filepath)
+    return _load(filepath, custom_objects=custom_objects, compile=compile)
 
 
 __all__ = ["Sequential", "Model", "Input", "load_model", "activations", "backend", "callbacks",

@@ -92,18 +92,7 @@ def check_model_gradients(model, x, y, eps=1e-6, rtol=1e-5, atol=1e-7, sample_we
         raise ValueError("check_model_gradients needs a float64 model")
 
     def loss_and_grad():
-        state.grads.fill(0)
-        penalties = []
-        # the training work arrays, not None: nested models only collect
-        # their activity penalties through them, exactly as in train_step
-        outs, tape, values = model._run(xs, True, state.train_ws, state.fused, penalties)
-        total, dys, _ = state._losses_and_grads(outs, ys, sws, True)
-        total += float(sum(penalties))
-        for w in state.reg_weights:
-            total += w.regularizer(w.value)
-            w.grad += w.regularizer.gradient(w.value)
-        model._backward(tape, model._output_tensors, dys, values)
-        return total
+        return state.compute_gradients(xs, ys, sws)[0]
 
     state.reset_metrics()
     loss_and_grad()

@@ -279,19 +279,28 @@ class _TrainState:
             for _, m in group:
                 m.update_state(ys[i], preds[i], sws[i])
 
-    def train_step(self, xs, ys, sws):
+    def compute_gradients(self, xs, ys, sws):
+        """Training-mode forward and backward: fills ``self.grads``.
+
+        Returns the total loss (with regularization) and the predictions.
+        """
         model = self.model
         self.grads.fill(0)
         penalties = []
         outs, tape, values = model._run(xs, True, self.train_ws, self.fused, penalties)
         total, dys, preds = self._losses_and_grads(outs, ys, sws, True)
         total += float(sum(penalties))
+        model._backward(tape, model._output_tensors, dys, values)
+        # after backward: layers called once write their gradients directly
         for w in self.reg_weights:
             total += w.regularizer(w.value)
             w.grad += w.regularizer.gradient(w.value).astype(w.grad.dtype, copy=False)
-        model._backward(tape, model._output_tensors, dys, values)
-        model.optimizer.apply(self.params, self.grads)
-        self._update_metrics(total, ys, preds, sws, outs[0].shape[0])
+        return total, preds
+
+    def train_step(self, xs, ys, sws):
+        total, preds = self.compute_gradients(xs, ys, sws)
+        self.model.optimizer.apply(self.params, self.grads)
+        self._update_metrics(total, ys, preds, sws, preds[0].shape[0])
         return total
 
     def test_step(self, xs, ys, sws):

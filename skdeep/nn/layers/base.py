@@ -25,10 +25,18 @@ def _snake(name):
     return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s).lower()
 
 
+_USED_NAMES = set()
+
+
 def unique_name(prefix):
+    """``prefix``, then ``prefix_1``, ``prefix_2``... skipping names already taken."""
     counter = _NAME_COUNTERS.setdefault(prefix, itertools.count())
-    n = next(counter)
-    return prefix if n == 0 else f"{prefix}_{n}"
+    while True:
+        n = next(counter)
+        name = prefix if n == 0 else f"{prefix}_{n}"
+        if name not in _USED_NAMES:
+            _USED_NAMES.add(name)
+            return name
 
 
 class Weight:
@@ -158,6 +166,8 @@ class Layer:
         if kwargs:
             raise TypeError(f"{type(self).__name__} got unexpected keyword argument(s) "
                             f"{sorted(kwargs)}")
+        if name:
+            _USED_NAMES.add(name)
         self.name = name or unique_name(_snake(type(self).__name__))
         self._trainable = bool(trainable)
         self.dtype = np.dtype(dtype or backend.floatx()).name

@@ -110,10 +110,10 @@ class Dense(ActivationMixin, Layer):
         out_shape = shape[:-1] + (self.units,)
         no_dx = ws is not None and ws.get("_no_dx", False)
         # the training loop zeroes gradients each step; a layer called once per
-        # step may then write its kernel gradient directly instead of adding,
-        # unless a regularizer gradient was already added into it
+        # step may then write its kernel gradient directly instead of adding
+        # (regularizer gradients are added after the backward pass)
         overwrite_grads = ws is not None and ws.get("_sole_call", False) and \
-            self.kernel.grad.flags.c_contiguous and self.kernel.regularizer is None
+            self.kernel.grad.flags.c_contiguous
 
         def backward(dy):
             dz = backward_act(np.ascontiguousarray(dy).reshape(z.shape))
