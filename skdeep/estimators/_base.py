@@ -1,0 +1,252 @@
+"""What the three estimators share: parameters and routing, validation,
+seeding and thread limits, the training call, prediction and pickling.
+
+The estimators never do network math: they build a :class:`skdeep.nn.Model`
+from layer specs (or a user's ``model=`` callable), hand it encoded arrays
+and decode what it returns.
+"""
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ..nn import backend, callbacks as callbacks_module, losses, optimizers
+from . import _routing
+
+try:  # scikit-learn >= 1.6
+    from sklearn.utils.validation import validate_data as _validate_data
+except ImportError:  # pragma: no cover - older scikit-learn
+    def _validate_data(estimator, X="no_validation", y="no_validation", **kwargs):
+        return estimator._validate_data(X, y, **kwargs)
+
+
+def _float_out(dtype):
+    """Output dtype for inputs of ``dtype``: float32 stays float32, anything else float64."""
+    return np.float32 if dtype == np.float32 else np.float64
+
+
+class BaseNeuralEstimator(BaseEstimator):
+    """Base class of the skdeep estimators (not for direct use).
+
+    Subclasses list every parameter in ``__init__``, store them verbatim and
+    pass ``**kwargs`` (the routed ``<destination>__<name>`` parameters) to
+    :meth:`_set_routed`.
+    """
+
+    #: destinations of routed parameters, ``<prefix>__<name>``
+    _routing_prefixes = ("optimizer", "loss", "callbacks", "fit", "predict")
+    #: parameters holding lists of layer specs (addressable as ``<name>__<i>__<arg>``)
+    _layer_params = ()
+    #: scikit-learn checks expected to fail, with the reason (see tests/estimators)
+    _xfail_checks = {
+        "check_sample_weight_equivalence_on_dense_data":
+            "minibatch training: a sample with weight 2 is not the same as the sample "
+            "repeated, because batches and their number differ",
+    }
+
+    _parameter_constraints = {
+        "optimizer": [str, type, optimizers.Optimizer],
+        "learning_rate": [Interval(Real, 0, None, closed="neither"), None],
+        "loss": [str, type, losses.Loss, callable, dict, None],
+        "metrics": [list, tuple, str, None],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "validation_split": [Interval(Real, 0, 1, closed="left")],
+        "callbacks": [list, tuple, dict, callbacks_module.Callback, type, None],
+        "random_state": ["random_state"],
+        "verbose": [Interval(Integral, 0, 2, closed="both"), "boolean", StrOptions({"auto"})],
+        "warm_start": ["boolean"],
+        "n_jobs": [Integral, None],
+    }
+
+    # ------------------------------------------------------------------ parameters
+    def _set_routed(self, kwargs):
+        self._routed = dict(kwargs)
+
+    def _all_prefixes(self):
+        return self._routing_prefixes + self._layer_params
+
+    def get_params(self, deep=True):
+        """Parameters of this estimator, routed ones (``model__units``...) included.
+
+        With ``deep=True`` the arguments of the layer specs are listed too, as
+        ``layers__<i>__<argument>``, so that search tools can address them.
+        """
+        out = super().get_params(deep=deep)
+        routed = getattr(self, "_routed", {})
+        out.update(routed)
+        if deep:
+            for name in self._layer_params:
+                specs = getattr(self, name, None)
+                if isinstance(specs, (list, tuple)):
+                    out.update(_routing.deep_layer_params(specs, routed, name))
+        return out
+
+    def set_params(self, **params):
+        """Set parameters, including routed ``<destination>__<name>`` ones.
+
+        ``layers__<i>__<argument>`` overrides one argument of the i-th layer
+        spec when the network is built; the spec object itself is untouched.
+        """
+        prefixes = tuple(p + "__" for p in self._all_prefixes())
+        routed = {k: v for k, v in params.items() if k.startswith(prefixes)}
+        plain = {k: v for k, v in params.items() if k not in routed}
+        if plain:
+            super().set_params(**plain)
+        if routed:
+            self._routed = {**getattr(self, "_routed", {}), **routed}
+        return self
+
+    def _routed_for(self, prefix):
+        return _routing.split_prefix(self._routed, prefix)
+
+    # ------------------------------------------------------------------ checks
+    def _check_params(self):
+        self._validate_params()
+        _routing.check_routed_names(self._routed, self._all_prefixes(), type(self).__name__)
+
+    def _check_X(self, X, reset):
+        return _validate_data(self, X, reset=reset, dtype="numeric", allow_nd=True)
+
+    def _check_sample_weight(self, sample_weight, n):
+        if sample_weight is None:
+            return None
+        sw = np.asarray(sample_weight, dtype=np.float64)
+        if sw.ndim != 1 or sw.shape[0] != n:
+            raise ValueError(f"sample_weight should be a 1-D array with {n} values (one per "
+                             f"sample), got shape {sw.shape}")
+        if not np.isfinite(sw).all() or (sw < 0).any():
+            raise ValueError("sample_weight must be finite and non-negative")
+        if not sw.any():
+            raise ValueError("Sample weights must contain at least one non-zero number: with "
+                             "every weight zero there is nothing to train on")
+        return sw
+
+    def _is_fitted(self):
+        return hasattr(self, "model_")
+
+    # ------------------------------------------------------------------ building
+    def _seed_for(self, start_epoch):
+        """The random source of one fit call.
+
+        The same integer ``random_state`` gives the same weights and batches;
+        a continued fit (warm start, partial_fit) draws a different but
+        reproducible stream, keyed by the epoch it starts from.
+        """
+        rs = self.random_state
+        if isinstance(rs, (Integral, np.integer)) and start_epoch:
+            return np.random.default_rng([int(rs), int(start_epoch)])
+        return rs
+
+    def _compile(self, model, loss):
+        """Compile ``model`` with the estimator's optimizer and metrics and ``loss``."""
+        optimizer = _routing.make_optimizer(self.optimizer, self.learning_rate,
+                                            self._routed_for("optimizer"))
+        metrics = [self.metrics] if isinstance(self.metrics, str) else self.metrics
+        model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
+
+    def _resolved_loss(self):
+        """The user's loss as an object (None: let the target encoder choose)."""
+        if self.loss is None:
+            return None
+        return _routing.make_loss(self.loss, self._routed_for("loss"))
+
+    @staticmethod
+    def _compiled_loss(model):
+        spec = getattr(model, "_compile_spec", {}).get("loss")
+        if isinstance(spec, (list, tuple, dict)):
+            raise ValueError("The model must have a single output and a single loss")
+        return losses.get(spec)
+
+    # ------------------------------------------------------------------ training
+    def _train(self, X, y, sample_weight, epochs, fit_params, start_epoch, one_epoch=False,
+               **fixed):
+        """One ``model_.fit`` call; appends to ``history_`` and updates ``n_iter_``.
+
+        ``fit__epochs`` or an ``epochs`` fit parameter override ``epochs``,
+        except in ``partial_fit`` (``one_epoch``), which always trains one epoch.
+        ``fixed`` are ``Model.fit`` arguments that nothing overrides.
+        """
+        fit_params = dict(fit_params)
+        routed = self._routed_for("fit")
+        routed.pop("initial_epoch", None)
+        if one_epoch:
+            routed.pop("epochs", None)
+        else:
+            epochs = fit_params.pop("epochs", routed.pop("epochs", epochs))
+        kwargs = dict(batch_size=self.batch_size, verbose=self.verbose,
+                      validation_split=self.validation_split, sample_weight=sample_weight,
+                      callbacks=_routing.make_callbacks(self.callbacks,
+                                                        self._routed_for("callbacks")))
+        kwargs.update(routed)
+        kwargs.update(fit_params)
+        kwargs.update(fixed)
+        kwargs["epochs"] = start_epoch + epochs
+        kwargs["initial_epoch"] = start_epoch
+        history = self.model_.fit(X, y, **kwargs)
+        for key, values in history.history.items():
+            self.history_.setdefault(key, []).extend(float(v) for v in values)
+        self.n_iter_ = len(self.history_.get("loss", []))
+
+    # ------------------------------------------------------------------ predicting
+    def _predict_batch_size(self):
+        return self._routed_for("predict").get("batch_size", self.batch_size)
+
+    def _predict_raw(self, X, model=None):
+        """``X`` → (network output, output float dtype, validated X)."""
+        check_is_fitted(self)
+        X = self._check_X(X, reset=False)
+        with backend.thread_limits(self.n_jobs):
+            raw = (model or self.model_).predict(X, batch_size=self._predict_batch_size(),
+                                                 verbose=0)
+        return raw, _float_out(X.dtype), X
+
+    # ------------------------------------------------------------------ pickling
+    def __getstate__(self):
+        # the pickle holds configs and weights (skdeep.nn.saving), never engine objects
+        state = dict(super().__getstate__())
+        model = state.pop("model_", None)
+        for key in self._derived_models():
+            state.pop(key, None)
+        if model is not None:
+            from ..nn.saving import model_to_bytes
+
+            state["_model_bytes"] = model_to_bytes(model, include_optimizer=self._resumable())
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        data = state.pop("_model_bytes", None)
+        super().__setstate__(state)
+        if data is not None:
+            from ..nn.saving import model_from_bytes
+
+            self.model_ = model_from_bytes(data)
+            self._after_load()
+
+    def _resumable(self):
+        """Whether the pickle keeps the optimizer state (Adam's moments: twice
+        the weights' size) so that training resumes exactly after loading:
+        with ``warm_start=True`` or after ``partial_fit``. Otherwise the
+        pickle is about the weights' size and a resumed fit starts the
+        optimizer afresh."""
+        return bool(self.warm_start or getattr(self, "_incremental", False))
+
+    def _derived_models(self):
+        """Attributes holding models that share ``model_``'s layers (rebuilt on load)."""
+        return ()
+
+    def _after_load(self):
+        pass
+
+    # ------------------------------------------------------------------ tags
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        tags.input_tags.sparse = False
+        return tags
+
+    def _more_tags(self):  # scikit-learn < 1.6
+        return {"_xfail_checks": dict(self._xfail_checks)}

@@ -1,0 +1,204 @@
+"""NeuralClassifier: a Keras-style network as a scikit-learn classifier."""
+import numpy as np
+from sklearn.base import ClassifierMixin
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.multiclass import type_of_target
+
+from ._supervised import SupervisedNeuralEstimator
+from ._targets import ClassifierTargetEncoder, ravel_column
+
+
+class NeuralClassifier(ClassifierMixin, SupervisedNeuralEstimator):
+    """Neural network classifier on the skdeep engine.
+
+    The hidden layers are Keras-style layer specs; the output layer and the
+    loss follow from the target: one sigmoid unit and binary cross-entropy
+    for two classes, softmax and categorical cross-entropy for more, sigmoid
+    units and binary cross-entropy for a multilabel indicator matrix. Labels
+    may be of any type (strings, integers, pandas categoricals).
+
+    Parameters
+    ----------
+    layers : list of Layer, optional
+        Hidden layers, e.g. ``[Dense(64, activation='relu'), Dropout(0.2)]``.
+        They are specs: every fit builds fresh layers from their configs and
+        never modifies them. ``layers__<i>__<argument>`` (e.g.
+        ``layers__0__units``) overrides one argument, for searches. Default:
+        ``[Dense(100, activation='relu')]``.
+    model : callable, optional
+        Instead of ``layers``: a function returning a (compiled or not)
+        :class:`skdeep.nn.Model`. Its keyword arguments are given as
+        ``model__<name>`` parameters; it also receives ``meta`` (data
+        shapes, classes) and ``compile_kwargs`` if it declares them.
+    optimizer : str, Optimizer class or instance, default='adam'
+        ``optimizer__<name>`` sets its arguments.
+    learning_rate : float, optional
+        The optimizer's learning rate; None keeps the optimizer's default.
+    loss : str or Loss, optional
+        None chooses the loss from the target (see above).
+    metrics : list, optional
+        Metrics logged in ``history_``, e.g. ``['accuracy']``.
+    epochs : int, default=100
+        Passes over the training data per ``fit``.
+    batch_size : int, default=32
+        Samples per gradient step (and per prediction batch, unless
+        ``predict__batch_size`` is set).
+    validation_split : float, default=0.0
+        Fraction of the training data (the last samples) held out to log
+        validation loss and metrics.
+    callbacks : list or dict of Callback, optional
+        Instances are copied for each fit; classes are instantiated with
+        their ``callbacks__<name>__<argument>`` parameters.
+    class_weight : dict, 'balanced' or None
+        Weights of the classes (keys are labels), multiplied into
+        ``sample_weight``.
+    random_state : int, RandomState or None
+        Seeds weight initialisation, shuffling and dropout: the same integer
+        gives identical weights and predictions.
+    verbose : int, default=0
+        0 silent, 1 progress bar, 2 one line per epoch.
+    warm_start : bool, default=False
+        Whether ``fit`` continues training the current network.
+    n_jobs : int, optional
+        Threads (Numba and BLAS) used while fitting and predicting; None
+        keeps the process settings, -1 uses all cores.
+    **kwargs
+        Routed parameters: ``model__*``, ``layers__*``, ``optimizer__*``,
+        ``loss__*``, ``callbacks__*``, ``fit__*`` (extra arguments of
+        ``Model.fit``) and ``predict__*``.
+
+    Attributes
+    ----------
+    model_ : skdeep.nn.Model
+        The trained network.
+    history_ : dict of list
+        Per-epoch ``loss`` and metrics, as Keras' ``History.history``.
+    classes_ : ndarray
+        Class labels (label indices for multilabel targets).
+    n_outputs_ : int
+        1, or the number of labels of a multilabel target.
+    n_iter_ : int
+        Epochs trained so far.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when X was a DataFrame with string column names.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from skdeep import NeuralClassifier
+    >>> from skdeep.nn.layers import Dense
+    >>> X, y = make_classification(n_samples=100, n_features=4, random_state=0)
+    >>> clf = NeuralClassifier(layers=[Dense(8, activation="relu")], epochs=5,
+    ...                        random_state=0).fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 2)
+    """
+
+    _parameter_constraints = {**SupervisedNeuralEstimator._parameter_constraints,
+                              "class_weight": [dict, StrOptions({"balanced"}), None]}
+
+    def __init__(self, layers=None, model=None, optimizer="adam", learning_rate=None, loss=None,
+                 metrics=None, epochs=100, batch_size=32, validation_split=0.0, callbacks=None,
+                 class_weight=None, random_state=None, verbose=0, warm_start=False, n_jobs=None,
+                 **kwargs):
+        self.layers = layers
+        self.model = model
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.loss = loss
+        self.metrics = metrics
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.validation_split = validation_split
+        self.callbacks = callbacks
+        self.class_weight = class_weight
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.n_jobs = n_jobs
+        self._set_routed(kwargs)
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train for one epoch on ``(X, y)``, building the network on the first call.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+        classes : array-like, optional
+            Every label that will ever be seen; required on the first call
+            (except for multilabel targets), as in scikit-learn.
+        sample_weight : array-like of shape (n_samples,), optional
+
+        Returns
+        -------
+        self
+        """
+        if not self._is_fitted() and classes is None:
+            if type_of_target(np.asarray(y)) != "multilabel-indicator":
+                raise ValueError("classes must be passed on the first call to partial_fit, "
+                                 "e.g. partial_fit(X, y, classes=np.unique(y_all))")
+        self._fit(X, y, sample_weight, {}, keep=True, classes=classes, one_epoch=True)
+        self._incremental = True
+        return self
+
+    def predict_proba(self, X):
+        """Class probabilities, shape ``(n_samples, n_classes)``.
+
+        For multilabel targets: the probability of each label, shape
+        ``(n_samples, n_labels)``.
+        """
+        raw, dtype, _ = self._predict_raw(X)
+        return np.asarray(self._encoder.proba(raw), dtype=dtype)
+
+    def predict(self, X):
+        """Predicted labels (the most probable class; labels with probability > 0.5
+        for multilabel targets)."""
+        proba = self.predict_proba(X)
+        return self._encoder.labels(proba)
+
+    # ------------------------------------------------------------------ targets
+    def _check_Xy(self, X, y, reset):
+        X, y = super()._check_Xy(X, y, reset)
+        return X, ravel_column(np.asarray(y))
+
+    def _make_encoder(self, y, classes):
+        return ClassifierTargetEncoder().fit(y, classes=classes, owner=type(self).__name__)
+
+    def _set_target_attributes(self, encoder):
+        self.classes_ = encoder.classes_
+        self.n_outputs_ = encoder.n_outputs_
+
+    def _check_known_targets(self, y, classes):
+        if classes is not None and not np.array_equal(np.unique(classes), self.classes_):
+            raise ValueError(f"classes={np.unique(classes).tolist()} differs from the classes "
+                             f"of the first partial_fit call {self.classes_.tolist()}")
+        if self._encoder.target_type_ == "multilabel-indicator":
+            if y.ndim != 2 or y.shape[1] != len(self.classes_):
+                raise ValueError(f"y must be a label indicator matrix with "
+                                 f"{len(self.classes_)} columns, as in the first fit")
+            return
+        unknown = np.setdiff1d(np.unique(y), self.classes_)
+        if unknown.size:
+            raise ValueError(f"y contains labels {unknown.tolist()} unseen when the network "
+                             f"was built (classes_={self.classes_.tolist()}); refit with "
+                             "warm_start=False or pass every label in classes=")
+
+    def _sample_weights(self, y, sw, check_classes):
+        if self.class_weight is not None:
+            cw = compute_sample_weight(self.class_weight, y)
+            sw = cw if sw is None else sw * cw
+        if sw is not None and check_classes and y.ndim == 1:
+            weighted = np.unique(y[sw > 0])
+            if len(weighted) < 2:
+                raise ValueError(f"Only 1 class ({weighted.tolist()}) has non-zero "
+                                 "sample_weight; a classifier needs at least 2 classes")
+        return sw
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.classifier_tags.multi_label = True
+        return tags

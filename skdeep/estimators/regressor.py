@@ -1,0 +1,118 @@
+"""NeuralRegressor: a Keras-style network as a scikit-learn regressor."""
+import numpy as np
+from sklearn.base import RegressorMixin
+
+from ._supervised import SupervisedNeuralEstimator
+from ._targets import RegressorTargetEncoder
+
+
+class NeuralRegressor(RegressorMixin, SupervisedNeuralEstimator):
+    """Neural network regressor on the skdeep engine.
+
+    The hidden layers are Keras-style layer specs; the output layer has one
+    linear unit per target column and the default loss is the mean squared
+    error. Targets are used as given (scale them, e.g. with
+    ``TransformedTargetRegressor``, when their magnitude is large).
+
+    Parameters
+    ----------
+    layers : list of Layer, optional
+        Hidden layers, e.g. ``[Dense(64, activation='relu')]``; specs that
+        are never modified (fresh layers are built from their configs at
+        each fit). ``layers__<i>__<argument>`` overrides one argument.
+        Default: ``[Dense(100, activation='relu')]``.
+    model : callable, optional
+        Instead of ``layers``: a function returning a (compiled or not)
+        :class:`skdeep.nn.Model`, called with the ``model__<name>``
+        parameters (plus ``meta`` / ``compile_kwargs`` if it declares them).
+    optimizer : str, Optimizer class or instance, default='adam'
+    learning_rate : float, optional
+        None keeps the optimizer's default.
+    loss : str or Loss, optional
+        Default ``'mse'``.
+    metrics : list, optional
+    epochs : int, default=100
+    batch_size : int, default=32
+    validation_split : float, default=0.0
+    callbacks : list or dict of Callback, optional
+    random_state : int, RandomState or None
+        The same integer gives identical weights and predictions.
+    verbose : int, default=0
+    warm_start : bool, default=False
+    n_jobs : int, optional
+        Threads (Numba and BLAS) used while fitting and predicting.
+    **kwargs
+        Routed parameters: ``model__*``, ``layers__*``, ``optimizer__*``,
+        ``loss__*``, ``callbacks__*``, ``fit__*``, ``predict__*``.
+
+    Attributes
+    ----------
+    model_ : skdeep.nn.Model
+    history_ : dict of list
+    n_outputs_ : int
+        Number of target columns.
+    n_iter_ : int
+        Epochs trained so far.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from skdeep import NeuralRegressor
+    >>> X, y = make_regression(n_samples=50, n_features=3, random_state=0)
+    >>> NeuralRegressor(epochs=2, random_state=0).fit(X, y).predict(X[:3]).shape
+    (3,)
+    """
+
+    _numeric_targets = True
+
+    def __init__(self, layers=None, model=None, optimizer="adam", learning_rate=None, loss=None,
+                 metrics=None, epochs=100, batch_size=32, validation_split=0.0, callbacks=None,
+                 random_state=None, verbose=0, warm_start=False, n_jobs=None, **kwargs):
+        self.layers = layers
+        self.model = model
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.loss = loss
+        self.metrics = metrics
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.validation_split = validation_split
+        self.callbacks = callbacks
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.n_jobs = n_jobs
+        self._set_routed(kwargs)
+
+    def partial_fit(self, X, y, sample_weight=None):
+        """Train for one epoch on ``(X, y)``, building the network on the first call.
+
+        Returns
+        -------
+        self
+        """
+        self._fit(X, y, sample_weight, {}, keep=True, one_epoch=True)
+        self._incremental = True
+        return self
+
+    def predict(self, X):
+        """Predicted values, shape ``(n_samples,)`` or ``(n_samples, n_outputs)``
+        like the ``y`` of ``fit`` (float64, or float32 for float32 ``X``)."""
+        raw, dtype, _ = self._predict_raw(X)
+        return self._encoder.inverse_transform(raw, dtype)
+
+    def _make_encoder(self, y, classes=None):
+        return RegressorTargetEncoder().fit(y, owner=type(self).__name__)
+
+    def _check_known_targets(self, y, classes):
+        n = 1 if np.ndim(y) == 1 else np.shape(y)[1]
+        if n != self.n_outputs_:
+            raise ValueError(f"y has {n} target column(s) but the network was built for "
+                             f"{self.n_outputs_}")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags

@@ -1,0 +1,23 @@
+"""scikit-learn's estimator checks on the three estimators (tiny networks, few epochs)."""
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skdeep import Autoencoder, NeuralClassifier, NeuralRegressor
+from skdeep.nn.layers import Dense
+
+ESTIMATORS = [
+    NeuralClassifier(layers=[Dense(16, activation="relu")], epochs=20, learning_rate=0.01,
+                     random_state=0),
+    NeuralRegressor(layers=[Dense(16, activation="relu")], epochs=20, learning_rate=0.01,
+                    random_state=0),
+    Autoencoder(encoder_layers=[Dense(8, activation="relu")], n_components=2, epochs=5,
+                learning_rate=0.01, random_state=0),
+]
+
+
+def _expected_failures(estimator):
+    return dict(estimator._xfail_checks)
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failures)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
