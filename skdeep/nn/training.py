@@ -43,7 +43,7 @@ def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=Non
                  loss if isinstance(loss, (list, tuple)) else [loss]):
         if item is not None:
             losses_module.get(item)
-    for item in _flat_metric_specs(metrics):
+    for item in _flat_metric_specs(metrics) + _flat_metric_specs(weighted_metrics):
         metrics_module.resolve(item)
     self._compile_spec = dict(loss=loss, metrics=metrics, loss_weights=loss_weights,
                               weighted_metrics=weighted_metrics)
@@ -128,16 +128,8 @@ class _TrainState:
         self.loss_weights = [1.0 if w is None else float(w)
                              for w in _per_output(lw, names, "loss_weights", 1.0)] \
             if lw is not None else [1.0] * len(names)
-        metric_spec = spec["metrics"]
-        if isinstance(metric_spec, dict):
-            per_out = _per_output(metric_spec, names, "metrics")
-        elif (isinstance(metric_spec, (list, tuple)) and len(names) > 1 and metric_spec
-              and all(isinstance(m, (list, tuple)) or m is None for m in metric_spec)):
-            per_out = list(metric_spec)
-        else:
-            per_out = [metric_spec] * len(names)
-        self.metric_specs = [[] if m is None else list(m) if isinstance(m, (list, tuple)) else [m]
-                             for m in per_out]
+        self.metric_specs = self._metric_specs(spec["metrics"], names)
+        self.weighted_metric_specs = self._metric_specs(spec["weighted_metrics"], names)
         self.metrics = None  # resolved on the first batch (needs target shapes)
         self.fused = self._fused_nodes()
         self.train_ws = [dict() for _ in model._nodes]
@@ -149,6 +141,22 @@ class _TrainState:
         self.eval_ws = [dict() for _ in model._nodes]
         self._flat_key = None
         self.build_flat()
+
+    @staticmethod
+    def _metric_specs(metric_spec, names):
+        """Per-output lists of metric specs (a flat list applies to every output)."""
+        if isinstance(metric_spec, dict):
+            per_out = _per_output(metric_spec, names, "metrics")
+        elif (isinstance(metric_spec, (list, tuple)) and len(names) > 1 and metric_spec
+              and all(isinstance(m, (list, tuple)) or m is None for m in metric_spec)):
+            if len(metric_spec) != len(names):
+                raise ValueError(f"metrics has {len(metric_spec)} lists but the model has "
+                                 f"{len(names)} outputs {names}")
+            per_out = list(metric_spec)
+        else:
+            per_out = [metric_spec] * len(names)
+        return [[] if m is None else list(m) if isinstance(m, (list, tuple)) else [m]
+                for m in per_out]
 
     def _fused_nodes(self):
         model = self.model
@@ -212,23 +220,33 @@ class _TrainState:
 
     # -------------------------------------------------------------- metrics
     def resolve_metrics(self, ys, preds):
+        """Metric objects per output as (log key, metric, weighted) triples.
+
+        As in Keras 3, ``metrics`` ignore sample weights and ``weighted_metrics``
+        use them; a weighted metric whose name is taken gets a ``weighted_`` prefix.
+        """
         self.metrics = []
         multi = len(self.losses) > 1
         names = self.model.output_names
-        for i, specs in enumerate(self.metric_specs):
-            resolved = []
-            for spec in specs:
-                y_shape = None if ys[i] is None else ys[i].shape
-                m = metrics_module.resolve(spec, self.losses[i], y_shape, preds[i].shape)
-                key = m.name if not multi else f"{names[i]}_{m.name}"
-                resolved.append((key, m))
+        for i in range(len(self.losses)):
+            resolved, keys = [], set()
+            y_shape = None if ys[i] is None else ys[i].shape
+            for weighted, specs in ((False, self.metric_specs[i]),
+                                    (True, self.weighted_metric_specs[i])):
+                for spec in specs:
+                    m = metrics_module.resolve(spec, self.losses[i], y_shape, preds[i].shape)
+                    key = m.name if not multi else f"{names[i]}_{m.name}"
+                    if weighted and key in keys:
+                        key = f"weighted_{m.name}" if not multi else f"{names[i]}_weighted_{m.name}"
+                    keys.add(key)
+                    resolved.append((key, m, weighted))
             self.metrics.append(resolved)
 
     def reset_metrics(self):
         self.loss_tracker = metrics_module.Mean()
         self.output_loss_trackers = [metrics_module.Mean() for _ in self.losses]
         for group in self.metrics or []:
-            for _, m in group:
+            for _, m, _ in group:
                 m.reset_state()
 
     def logs(self):
@@ -239,7 +257,7 @@ class _TrainState:
                 if loss is not None:
                     out[f"{name}_loss"] = tr.result()
         for group in self.metrics or []:
-            for key, m in group:
+            for key, m, _ in group:
                 out[key] = float(m.result())
         return out
 
@@ -276,8 +294,8 @@ class _TrainState:
         for i, group in enumerate(self.metrics):
             if ys[i] is None:
                 continue
-            for _, m in group:
-                m.update_state(ys[i], preds[i], sws[i])
+            for _, m, weighted in group:
+                m.update_state(ys[i], preds[i], sws[i] if weighted else None)
 
     def compute_gradients(self, xs, ys, sws):
         """Training-mode forward and backward: fills ``self.grads``.
@@ -516,7 +534,7 @@ def _evaluate_arrays(model, state, xs, ys, sws, batch_size=32):
     saved = (getattr(state, "loss_tracker", None), getattr(state, "output_loss_trackers", None),
              state.metrics)
     if state.metrics is not None:
-        state.metrics = [[(k, _fresh_metric(m)) for k, m in g] for g in state.metrics]
+        state.metrics = [[(k, _fresh_metric(m), w) for k, m, w in g] for g in state.metrics]
     state.reset_metrics()
     n = data.n_samples(xs + ys)
     for idx in data.batch_indices(n, batch_size, False, None):
@@ -525,7 +543,7 @@ def _evaluate_arrays(model, state, xs, ys, sws, batch_size=32):
     resolved = state.metrics
     state.loss_tracker, state.output_loss_trackers, state.metrics = saved
     if state.metrics is None and resolved is not None:
-        state.metrics = [[(k, _fresh_metric(m)) for k, m in g] for g in resolved]
+        state.metrics = [[(k, _fresh_metric(m), w) for k, m, w in g] for g in resolved]
     return logs
 
 

@@ -204,3 +204,13 @@ def test_int_and_float64_inputs_are_accepted(rng):
     xi = rng.integers(0, 5, (8, 4))
     assert model.predict(xi, verbose=0).shape == (8, 3)
     model.fit(xi.astype(np.float64), rng.integers(0, 3, 8), epochs=1, verbose=0)
+
+
+def test_metrics_ignore_sample_weight_weighted_metrics_use_it(rng):
+    x, y = make_blobs(rng, n=50)
+    model = classifier(metrics=["accuracy"], weighted_metrics=["accuracy"])
+    w = np.where(y == 0, 5.0, 0.0)
+    logs = model.evaluate(x, y, sample_weight=w, verbose=0, return_dict=True)
+    correct = model.predict(x, verbose=0).argmax(1) == y
+    assert logs["accuracy"] == pytest.approx(correct.mean())
+    assert logs["weighted_accuracy"] == pytest.approx(np.sum(w * correct) / w.sum())
