@@ -136,7 +136,9 @@ def accuracy(y_true, y_pred):
 
 # ------------------------------------------------------------------------ threads
 def n_cores():
-    """Cores this process may use (affinity-aware)."""
+    """Cores this process may use (affinity-aware), or the runner's ``--threads``."""
+    if os.environ.get("BENCH_THREADS"):
+        return int(os.environ["BENCH_THREADS"])
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux

@@ -29,6 +29,12 @@ from benchmarks import common
 MARKER = "BENCH_RESULT "
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _NOT_WORKLOADS = {"run", "common"}
+_ORDER = ("mlp", "mlp_small_batch", "tabular", "predict_latency", "cold_start", "gemm",
+          "gemm_small_batch")  # the rest (cnn, lstm, ...) follow alphabetically
+# (training workload, its gemm lower bound): the table gets a "% of the bound" row
+_BOUNDS = (("mlp", "gemm"), ("mlp_small_batch", "gemm_small_batch"))
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                "NUMBA_NUM_THREADS", "BENCH_THREADS")
 _VERSIONS = {"skdeep": ["skdeep", "numba", "numpy"], "torch": ["torch"],
              "sklearn": ["scikit-learn"], "keras": ["keras", "jax"],
              "skorch": ["skorch", "torch"]}
@@ -50,6 +56,8 @@ def discover():
             continue
         for workload in getattr(module, "WORKLOADS", {}):
             found[workload] = module
+    rank = {w: i for i, w in enumerate(_ORDER)}
+    found = dict(sorted(found.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0])))
     return found, broken
 
 
@@ -154,6 +162,7 @@ def render(cells, order, modules, frameworks, header):
                 r = ratio(ours, value, better) if fw != "skdeep" else None
                 row.append(text + (f" (×{r:.2f})" if r is not None else ""))
             lines.append(f"| {wl} | {label} | " + " | ".join(row) + " |")
+        lines += _bound_rows(wl, cells, shown)
         for fw in frameworks:
             cell = cells.get((wl, fw))
             if cell is None:
@@ -167,6 +176,25 @@ def render(cells, order, modules, frameworks, header):
     if notes:
         lines += ["", "Notes:"] + [f"- {n}" for n in notes]
     return "\n".join(lines)
+
+
+def _bound_rows(wl, cells, shown):
+    """Share of the NumPy-BLAS lower bound reached by each framework on ``wl``."""
+    rows = []
+    for train, bound in _BOUNDS:
+        ref = cells.get((bound, "skdeep"), {})
+        if train != wl or ref.get("status") != "ok":
+            continue
+        limit = ref["median"].get("samples_per_s")
+        row = []
+        for fw in shown:
+            cell = cells.get((wl, fw), {})
+            rate = cell.get("median", {}).get("samples_per_s") if cell.get(
+                "status") == "ok" else None
+            row.append("—" if rate is None or not limit else f"{100 * rate / limit:.0f} %")
+        rows.append(f"| {wl} | % of the BLAS lower bound ({bound}, NumPy) | "
+                    + " | ".join(row) + " |")
+    return rows
 
 
 def versions(frameworks):
@@ -190,6 +218,8 @@ def parse_args(argv):
     p.add_argument("--frameworks", default="", help="comma-separated (default: all), "
                    f"among {', '.join(common.FRAMEWORKS)}")
     p.add_argument("--repeats", type=int, default=3, help="fresh processes per figure")
+    p.add_argument("--threads", type=int, help="cap BLAS/OpenMP/Numba/torch threads in "
+                   "every process (default: each library's own, i.e. all cores)")
     p.add_argument("--timeout", type=float, default=900, help="seconds per process")
     p.add_argument("--out", help="also write the table (with its header) to this file")
     p.add_argument("--json", help="also write every raw per-process result to this file")
@@ -199,6 +229,8 @@ def parse_args(argv):
     args = p.parse_args(argv)
     if args.repeats < 1:
         p.error("--repeats must be >= 1")
+    if args.threads is not None and args.threads < 1:
+        p.error("--threads must be >= 1")
     return args
 
 
@@ -234,6 +266,8 @@ def main(argv=None):
         env = dict(os.environ, BENCH_DATA_DIR=data_dir,
                    PYTHONPATH=os.pathsep.join(filter(None, [ROOT,
                                                             os.environ.get("PYTHONPATH")])))
+        if args.threads:
+            env.update({var: str(args.threads) for var in _THREAD_VARS})
         for rnd in range(args.repeats):
             for (wl, fw), cell in cells.items():
                 if cell["status"] in ("skip", "error"):
