@@ -97,6 +97,47 @@ LAYER_CASES = [
 # --- conv/pooling cases are appended here ---
 
 # --- recurrent/embedding cases are appended here ---
+from skdeep.nn.layers import GRU, LSTM, Bidirectional, Embedding, SimpleRNN  # noqa: E402
+
+
+def seeded_dropout(layer, seed=1234):
+    """Draw the layer's dropout masks from one seed at every call."""
+    forward = layer.forward
+
+    def fixed(*args, **kwargs):
+        with backend.seeded(seed):
+            return forward(*args, **kwargs)
+
+    layer.forward = fixed
+    return layer
+
+
+MASKED = {"call_kwargs": {"mask": np.array([[0, 0, 1, 1, 1], [1, 1, 1, 0, 0], [1, 0, 1, 1, 0]],
+                                           bool)}}
+RNNS = {"simple_rnn": SimpleRNN, "lstm": LSTM, "gru": GRU,
+        "gru_reset_before": lambda units, **kw: GRU(units, reset_after=False, **kw)}
+RNN_VARIANTS = [  # (id, layer kwargs, check options)
+    ("last", {}, {}),
+    ("sequences-softsign-no-bias", {"return_sequences": True, "activation": "softsign",
+                                    "use_bias": False}, {}),
+    ("masked-sequences-backwards", {"return_sequences": True, "go_backwards": True}, MASKED),
+    ("masked-last-states", {"return_state": True}, MASKED),
+    ("masked-zero-output", {"return_sequences": True, "zero_output_for_mask": True}, MASKED),
+    ("dropout", {"return_sequences": True, "dropout": 0.3, "recurrent_dropout": 0.3}, {}),
+]
+LAYER_CASES += [
+    pytest.param(lambda r=r, kw=kw: seeded_dropout(RNNS[r](3, **kw)), randn(3, 5, 4), opts,
+                 id=f"{r}-{name}") for r in RNNS for name, kw, opts in RNN_VARIANTS
+] + [
+    pytest.param(lambda m=m: Bidirectional(GRU(2, return_sequences=True), merge_mode=m),
+                 randn(3, 5, 4), MASKED, id=f"bidirectional-{m}") for m in
+    ("concat", "sum", "mul", "ave", None)
+] + [
+    pytest.param(lambda: Bidirectional(LSTM(2, return_state=True, go_backwards=True)),
+                 randn(3, 5, 4), MASKED, id="bidirectional-states-backwards"),
+    pytest.param(lambda: Embedding(7, 3), lambda: np.array([[1, 6, 0], [6, 6, 2]]), {},
+                 id="embedding"),
+]
 
 
 @pytest.mark.parametrize("make_layer, make_inputs, options", LAYER_CASES)

@@ -58,7 +58,7 @@ _B4 = np.float32(1.18534705686654e-04)
 _B6 = np.float32(1.19825839466702e-06)
 
 
-@njit(inline="always", **_EW)
+@njit(**_EW)
 def _tanh32(x):
     x = _CLAMP if x > _CLAMP else x
     x = -_CLAMP if x < -_CLAMP else x
@@ -68,7 +68,7 @@ def _tanh32(x):
     return x * p / q
 
 
-@njit(inline="always", **_EW)
+@njit(**_EW)
 def _act(v, code):
     """Exact scalar activation (Keras default parameters)."""
     if code == TANH:
@@ -99,7 +99,7 @@ def _act(v, code):
     return min(max(v, 0.0), 6.0)  # RELU6
 
 
-@njit(inline="always", **_EW)
+@njit(**_EW)
 def _dact(y, code):
     """Derivative of the activation, from its output ``y``."""
     if code == TANH:
@@ -128,7 +128,7 @@ def _dact(y, code):
     return 1.0 if (y > 0.0 and y < 6.0) else 0.0  # RELU6
 
 
-@njit(inline="always", **_EW)
+@njit(**_EW)
 def _act_row(v, code, fast):
     """v = act(v) in place. Loops run from 0 over views so that LLVM knows
     the indices are non-negative and vectorises them."""
@@ -143,7 +143,7 @@ def _act_row(v, code, fast):
             v[j] = _act(v[j], code)
 
 
-@njit(inline="always", **_EW)
+@njit(**_EW)
 def _dact_row(d, y, code):
     """d *= act'(.) given the activation outputs y (same length)."""
     if code == SIGMOID:
@@ -157,13 +157,13 @@ def _dact_row(d, y, code):
             d[j] *= _dact(y[j], code)
 
 
-@njit(inline="always", **_EW)
+@njit(**_EW)
 def _copy(dst, src):
     for j in range(dst.shape[0]):
         dst[j] = src[j]
 
 
-@njit(inline="always", **_EW)
+@njit(**_EW)
 def _recurrent_input(H, t, rmask, HD, b0, b1):
     """The state entering step ``t``'s recurrent product (dropout applied)."""
     if rmask.shape[0] == 0:
@@ -177,7 +177,7 @@ def _recurrent_input(H, t, rmask, HD, b0, b1):
     return HD
 
 
-@njit(inline="always", **JIT)
+@njit(**JIT)
 def _blocked_dot(a, w, out, b0, b1):
     """out[b0:b1] = a[b0:b1] @ w in row blocks of at most BLOCK rows."""
     for s in range(b0, b1, BLOCK):
@@ -185,7 +185,7 @@ def _blocked_dot(a, w, out, b0, b1):
         np.dot(a[s:e], w, out[s:e])
 
 
-@njit(inline="always", **_EW)
+@njit(**_EW)
 def _add_output_grad(dh, dY, t, b, masked, zero_out):
     if dY.shape[0] > 0 and not (masked and zero_out):
         dy = dY[t, b]
@@ -193,7 +193,7 @@ def _add_output_grad(dh, dY, t, b, masked, zero_out):
             dh[j] += dy[j]
 
 
-@njit(inline="always", **_EW)
+@njit(**_EW)
 def _pass_state_grad(dH, DHM, rmask, mask, t, b0, b1):
     """dH[b] = DHM[b] (* rmask) for the rows not masked at step t (masked
     rows keep carrying their gradient)."""

@@ -93,7 +93,7 @@ class Embedding(Layer):
             if not np.isfinite(ids).all() or (ids != np.round(ids)).any():
                 bad = ids[~np.isfinite(ids) | (ids != np.round(ids))].ravel()[0]
                 raise ValueError(f"Embedding '{self.name}' needs integer ids, got the value "
-                                 f"{bad!r}; pass token ids (e.g. from skdeep.text.Tokenizer)")
+                                 f"{bad.item()!r}; pass token ids (e.g. from skdeep.text.Tokenizer)")
         elif ids.dtype.kind not in "iub":
             raise TypeError(f"Embedding '{self.name}' needs integer ids, got an array of dtype "
                             f"{ids.dtype}")

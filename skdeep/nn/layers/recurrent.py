@@ -41,6 +41,13 @@ def _resolve_activation(identifier, what, layer):
     return fn
 
 
+def _init_args(local_vars):
+    """The arguments of a subclass __init__ (from ``locals()``), for the base."""
+    args = {k: v for k, v in local_vars.items() if k not in ("self", "__class__", "kwargs")}
+    args.update(local_vars["kwargs"])
+    return args
+
+
 def _rate(value, what, layer):
     if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) \
             or not 0.0 <= value < 1.0:
@@ -56,15 +63,12 @@ class _RNN(Layer):
     _n_gates = 1
     _n_states = 1
 
-    def __init__(self, units, activation="tanh", use_bias=True,
-                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
-                 bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
-                 bias_regularizer=None, activity_regularizer=None, dropout=0.0,
-                 recurrent_dropout=0.0, seed=None, return_sequences=False, return_state=False,
-                 go_backwards=False, stateful=False, unroll=False, zero_output_for_mask=False,
-                 **kwargs):
-        kwargs.pop("use_cudnn", None)  # a Keras GPU switch; meaningless here
-        kwargs.pop("implementation", None)
+    def __init__(self, units, activation, use_bias, kernel_initializer, recurrent_initializer,
+                 bias_initializer, kernel_regularizer, recurrent_regularizer, bias_regularizer,
+                 activity_regularizer, dropout, recurrent_dropout, seed, return_sequences,
+                 return_state, go_backwards, stateful, unroll, recurrent_activation=None,
+                 zero_output_for_mask=False, use_cudnn="auto", **kwargs):
+        kwargs.pop("implementation", None)  # Keras internals with no meaning here
         super().__init__(**kwargs)
         who = f"{type(self).__name__} '{self.name}'"
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
@@ -73,6 +77,9 @@ class _RNN(Layer):
             raise ValueError(f"{who}: stateful=True is not supported; pass whole sequences")
         self.units = int(units)
         self.activation = _resolve_activation(activation, "activation", who)
+        if recurrent_activation is not None:
+            self.recurrent_activation = _resolve_activation(recurrent_activation,
+                                                            "recurrent_activation", who)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.recurrent_initializer = initializers.get(recurrent_initializer)
@@ -283,20 +290,8 @@ class _RNN(Layer):
             return_sequences=self.return_sequences, return_state=self.return_state,
             go_backwards=self.go_backwards, unroll=self.unroll,
             zero_output_for_mask=self.zero_output_for_mask)
-        return config
-
-
-class _GatedRNN(_RNN):
-    """An RNN with a recurrent (gate) activation as well."""
-
-    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", **kwargs):
-        super().__init__(units, activation=activation, **kwargs)
-        self.recurrent_activation = _resolve_activation(
-            recurrent_activation, "recurrent_activation", f"{type(self).__name__} '{self.name}'")
-
-    def get_config(self):
-        config = super().get_config()
-        config["recurrent_activation"] = activations.serialize(self.recurrent_activation)
+        if hasattr(self, "recurrent_activation"):
+            config["recurrent_activation"] = activations.serialize(self.recurrent_activation)
         return config
 
 
@@ -340,6 +335,14 @@ class SimpleRNN(_RNN):
     (2, 5, 4)
     """
 
+    def __init__(self, units, activation="tanh", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, dropout=0.0,
+                 recurrent_dropout=0.0, seed=None, return_sequences=False, return_state=False,
+                 go_backwards=False, stateful=False, unroll=False, **kwargs):
+        super().__init__(**_init_args(locals()))
+
     def _recur(self, zx, ctx):
         B = zx.shape[1]
         dtype = zx.dtype
@@ -361,7 +364,7 @@ class SimpleRNN(_RNN):
         return dZ
 
 
-class LSTM(_GatedRNN):
+class LSTM(_RNN):
     """Long Short-Term Memory layer (Hochreiter 1997), Keras 3 formulation.
 
     With gates ``i, f, c, o`` (that order in the weight columns)::
@@ -391,9 +394,16 @@ class LSTM(_GatedRNN):
     _n_gates = 4
     _n_states = 2
 
-    def __init__(self, units, unit_forget_bias=True, **kwargs):
-        super().__init__(units, **kwargs)
-        self.unit_forget_bias = bool(unit_forget_bias)
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", unit_forget_bias=True, kernel_regularizer=None,
+                 recurrent_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 dropout=0.0, recurrent_dropout=0.0, seed=None, return_sequences=False,
+                 return_state=False, go_backwards=False, stateful=False, unroll=False,
+                 **kwargs):
+        args = _init_args(locals())
+        self.unit_forget_bias = bool(args.pop("unit_forget_bias"))
+        super().__init__(**args)
 
     def build(self, input_shape):
         super().build(input_shape)
@@ -431,7 +441,7 @@ class LSTM(_GatedRNN):
         return config
 
 
-class GRU(_GatedRNN):
+class GRU(_RNN):
     """Gated Recurrent Unit (Cho et al. 2014), Keras 3 formulation.
 
     Gates ``z`` (update), ``r`` (reset) and the candidate ``h`` (that order in
@@ -463,9 +473,15 @@ class GRU(_GatedRNN):
 
     _n_gates = 3
 
-    def __init__(self, units, reset_after=True, **kwargs):
-        super().__init__(units, **kwargs)
-        self.reset_after = bool(reset_after)
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, dropout=0.0,
+                 recurrent_dropout=0.0, seed=None, return_sequences=False, return_state=False,
+                 go_backwards=False, stateful=False, unroll=False, reset_after=True, **kwargs):
+        args = _init_args(locals())
+        self.reset_after = bool(args.pop("reset_after"))
+        super().__init__(**args)
 
     def _bias_shape(self):
         return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
