@@ -13,6 +13,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..nn import backend, callbacks as callbacks_module, losses, optimizers
+from ..nn.saving import model_from_bytes, model_to_bytes
 from . import _routing
 
 try:  # scikit-learn >= 1.6
@@ -211,8 +212,6 @@ class BaseNeuralEstimator(BaseEstimator):
         for key in self._derived_models():
             state.pop(key, None)
         if model is not None:
-            from ..nn.saving import model_to_bytes
-
             state["_model_bytes"] = model_to_bytes(model, include_optimizer=self._resumable())
         return state
 
@@ -221,8 +220,6 @@ class BaseNeuralEstimator(BaseEstimator):
         data = state.pop("_model_bytes", None)
         super().__setstate__(state)
         if data is not None:
-            from ..nn.saving import model_from_bytes
-
             self.model_ = model_from_bytes(data)
             self._after_load()
 

@@ -104,6 +104,13 @@ callbacks, random_state, verbose, warm_start, n_jobs
     """
 
     _layer_params = ("encoder_layers", "decoder_layers")
+    _xfail_checks = {
+        **BaseNeuralEstimator._xfail_checks,
+        "check_methods_subset_invariance":
+            "float32 BLAS: the product of a single row (gemv) can differ from the same row "
+            "inside a batch (gemm) by 1-2 ulp, above the check's 1e-7 tolerance (the default "
+            "64-unit encoder's code layer shows it)",
+    }
     _parameter_constraints = {
         **BaseNeuralEstimator._parameter_constraints,
         "encoder_layers": [list, tuple, None], "decoder_layers": [list, tuple, None],

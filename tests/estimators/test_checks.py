@@ -9,8 +9,7 @@ ESTIMATORS = [
                      random_state=0),
     NeuralRegressor(layers=[Dense(16, activation="relu")], epochs=20, learning_rate=0.01,
                     random_state=0),
-    Autoencoder(encoder_layers=[Dense(8, activation="relu")], n_components=2, epochs=5,
-                learning_rate=0.01, random_state=0),
+    Autoencoder(n_components=2, epochs=5, learning_rate=0.01, random_state=0),
 ]
 
 

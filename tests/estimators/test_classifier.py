@@ -262,6 +262,10 @@ def test_callbacks_are_copied_and_routed(blobs):
     assert by_class.n_iter_ == 3
     with pytest.raises(ValueError, match="match no callback"):
         small(callbacks=[StopAfter()], callbacks__nope__n=1).fit(X, y)
+    # Keras' EarlyStopping: a huge min_delta means no epoch counts as an improvement
+    stop = callbacks.EarlyStopping(monitor="loss", min_delta=100.0, patience=0)
+    early = small(epochs=10, callbacks=[stop], callbacks__EarlyStopping__patience=2).fit(X, y)
+    assert early.n_iter_ == 3 and stop.patience == 0
 
 
 def test_fit_routing_and_validation_split(blobs):

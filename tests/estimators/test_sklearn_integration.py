@@ -135,3 +135,34 @@ def test_parallel_search_workers_use_their_share_of_cores(data, tmp_path):
         assert r["numba"] <= share and all(n <= share for n in r["blas"]), r
     scores = cross_val_score(small(epochs=2), X, y, cv=2, n_jobs=2)
     np.testing.assert_array_equal(scores, cross_val_score(small(epochs=2), X, y, cv=2))
+
+
+def test_text_pipeline_with_tokenizer_embedding_and_lstm():
+    from skdeep.nn.layers import LSTM, Embedding
+    from skdeep.text import Tokenizer
+
+    pos = ["good great fine", "great movie loved it", "fine good fun", "loved the fun"]
+    neg = ["bad awful boring", "awful movie hated it", "boring bad dull", "hated the dull"]
+    texts = pos * 10 + neg * 10
+    y = np.array(["pos"] * 40 + ["neg"] * 40)
+    pipe = make_pipeline(Tokenizer(num_words=50, maxlen=5),
+                         NeuralClassifier(layers=[Embedding(50, 8, mask_zero=True), LSTM(8)],
+                                          epochs=10, learning_rate=0.02, random_state=0))
+    pipe.fit(texts, y)
+    assert pipe.score(texts, y) == 1.0
+    assert list(pipe.predict(["good fun", "dull awful"])) == ["pos", "neg"]
+
+
+def test_image_input_with_conv_layers():
+    from skdeep.nn.layers import Conv2D, Flatten
+
+    rng = np.random.default_rng(0)
+    images = rng.normal(size=(60, 6, 6, 1))
+    labels = (images[:, :3].mean(axis=(1, 2, 3)) > images[:, 3:].mean(axis=(1, 2, 3)))
+    clf = NeuralClassifier(layers=[Conv2D(4, 3, activation="relu"), Flatten()], epochs=10,
+                           learning_rate=0.01, random_state=0).fit(images, labels)
+    assert clf.predict(images).shape == (60,) and clf.n_features_in_ == 6
+    with pytest.raises(ValueError, match="6 features"):
+        clf.predict(images[:, :5])
+    with pytest.raises(ValueError, match="expects"):
+        clf.predict(images[:, :, :5])
