@@ -5,7 +5,8 @@
 2. Reconstruction error on noisy test digits, before (noisy vs clean) and
    after (reconstruction of the noisy digit vs clean).
 3. The codes as features: ``Autoencoder`` + ``LogisticRegression`` in a
-   Pipeline, against the same classifier on raw pixels.
+   Pipeline, against the same classifier on the raw pixels (4x as many
+   features).
 4. Anomaly detection: ``score_samples`` (negative reconstruction error)
    flags digits with a corrupted block of pixels.
 
@@ -32,11 +33,12 @@ X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_
                                                     stratify=y)
 X_test_noisy = np.clip(X_test + rng.normal(0, NOISE, X_test.shape), 0.0, 1.0)
 
-# 1. a denoising autoencoder: 64 -> 128 -> 32 -> code 16 -> 32 -> 128 -> 64 (sigmoid)
-autoencoder = Autoencoder(encoder_layers=[Dense(128, activation="relu"),
-                                          Dense(32, activation="relu")],
-                          n_components=16, noise=NOISE, loss="binary_crossentropy",
-                          epochs=60, batch_size=64, learning_rate=3e-3, random_state=0)
+# 1. a denoising autoencoder: 64 -> 128 -> 32 -> code 16 -> 32 -> 128 -> 64 (sigmoid);
+# n_jobs=1 because networks this small train fastest on one thread
+SETTINGS = dict(encoder_layers=[Dense(128, activation="relu"), Dense(32, activation="relu")],
+                n_components=16, noise=NOISE, loss="binary_crossentropy", epochs=60,
+                batch_size=64, learning_rate=3e-3, random_state=0, n_jobs=1)
+autoencoder = Autoencoder(**SETTINGS)
 start = time.perf_counter()
 autoencoder.fit(X_train)
 print(f"trained {autoencoder.n_iter_} epochs in {time.perf_counter() - start:.1f} s, "
@@ -53,14 +55,12 @@ print(f"mean squared error vs clean digits: noisy input {mse(X_test_noisy, X_tes
 
 # 3. the 16-value codes as features for a classifier
 raw = LogisticRegression(max_iter=2000).fit(X_train, y_train)
-codes = make_pipeline(
-    Autoencoder(encoder_layers=[Dense(128, activation="relu"), Dense(32, activation="relu")],
-                n_components=16, noise=NOISE, loss="binary_crossentropy", epochs=60,
-                batch_size=64, learning_rate=3e-3, random_state=0),
-    LogisticRegression(max_iter=2000)).fit(X_train, y_train)
-print(f"logistic regression accuracy on noisy test digits: raw pixels "
-      f"{raw.score(X_test_noisy, y_test):.3f}, autoencoder codes "
-      f"{codes.score(X_test_noisy, y_test):.3f}")
+codes = make_pipeline(Autoencoder(**SETTINGS), LogisticRegression(max_iter=2000))
+codes.fit(X_train, y_train)
+for name, X_eval in [("clean", X_test), ("noisy", X_test_noisy)]:
+    print(f"logistic regression on {name} test digits: 64 raw pixels "
+          f"{raw.score(X_eval, y_test):.3f}, 16 autoencoder codes "
+          f"{codes.score(X_eval, y_test):.3f}")
 
 # 4. score_samples flags digits with a corrupted 3x3 block
 corrupted = X_test.copy()
