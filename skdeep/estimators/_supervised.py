@@ -3,8 +3,6 @@ either hidden layer specs plus an output layer chosen by the target encoder,
 or whatever a user's ``model=`` callable returns."""
 import inspect
 
-import numpy as np
-
 from ..nn import Input, Model, Sequential, backend
 from ..nn.layers import Dense
 from . import _routing

@@ -166,3 +166,15 @@ def test_image_input_with_conv_layers():
         clf.predict(images[:, :5])
     with pytest.raises(ValueError, match="expects"):
         clf.predict(images[:, :, :5])
+
+
+def test_concurrent_predict_from_threads(data):
+    from concurrent.futures import ThreadPoolExecutor
+
+    X, y = data
+    clf = small().fit(X, y)
+    expected = clf.predict_proba(X)
+    with ThreadPoolExecutor(4) as pool:
+        outputs = list(pool.map(lambda _: clf.predict_proba(X), range(12)))
+    for out in outputs:
+        np.testing.assert_array_equal(out, expected)
