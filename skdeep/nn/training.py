@@ -45,6 +45,7 @@ def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=Non
             losses_module.get(item)
     for item in _flat_metric_specs(metrics) + _flat_metric_specs(weighted_metrics):
         metrics_module.resolve(item)
+    self.loss = loss
     self._compile_spec = dict(loss=loss, metrics=metrics, loss_weights=loss_weights,
                               weighted_metrics=weighted_metrics)
     self._trainable_at_compile = {id(layer): layer.trainable for layer in _all_layers(self)}
@@ -403,9 +404,19 @@ def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbac
 
     stream = data.is_batch_stream(x)
     if stream:
+        ignored = [name for name, value in (("y", y), ("sample_weight", sample_weight),
+                                            ("class_weight", class_weight),
+                                            ("validation_split", validation_split or None))
+                   if value is not None]
+        if ignored:
+            raise ValueError(f"When x is a generator or Sequence of batches, {ignored} cannot be "
+                             "given: yield (x, y, sample_weight) batches and pass "
+                             "validation_data instead")
         batches_source = _stream_batches(self, x, steps_per_epoch)
         n = None
         steps = steps_per_epoch
+        if steps is None and hasattr(x, "__len__") and not hasattr(x, "__next__"):
+            steps = len(x)
     else:
         xs, ys, sws, n = _prepare_xy(self, x, y, sample_weight, class_weight)
         if validation_split and validation_data is None:

@@ -13,7 +13,7 @@ import pytest
 
 from skdeep.nn import Input, Model, Sequential, activations, backend, losses, regularizers
 from skdeep.nn.layers import (Activation, Add, Average, BatchNormalization, Concatenate, Dense,
-                              Dropout, Flatten, Maximum, Minimum, Multiply, Reshape, Subtract)
+                              Dropout, Flatten, GaussianNoise, Maximum, Minimum, Multiply, Reshape, Subtract)
 from skdeep.nn.testing import check_layer_gradients, check_model_gradients
 
 ACTIVATIONS = sorted(activations.ALL)
@@ -33,6 +33,14 @@ def several(*shapes, seed=0):
 class FixedMaskDropout(Dropout):
     """Dropout drawing its mask from the same seed at every call, so that the
     finite differences of the check all see one mask."""
+
+    def forward(self, inputs, training=False, ws=None):
+        with backend.seeded(1234):
+            return super().forward(inputs, training=training, ws=ws)
+
+
+class FixedNoise(GaussianNoise):
+    """GaussianNoise drawing the same noise at every call (see FixedMaskDropout)."""
 
     def forward(self, inputs, training=False, ws=None):
         with backend.seeded(1234):
@@ -73,6 +81,7 @@ LAYER_CASES = [
     pytest.param(lambda: FixedMaskDropout(0.4), randn(6, 5), {}, id="dropout-training"),
     pytest.param(lambda: FixedMaskDropout(0.5, noise_shape=(None, 1, 4)), randn(3, 2, 4), {},
                  id="dropout-training-noise-shape"),
+    pytest.param(lambda: FixedNoise(0.3), randn(4, 5), {}, id="gaussian-noise-training"),
     pytest.param(batchnorm(), randn(6, 5), {}, id="batchnorm-training"),
     pytest.param(batchnorm(), randn(6, 5), {"training": False}, id="batchnorm-inference"),
     pytest.param(batchnorm(center=False), randn(6, 5), {}, id="batchnorm-no-center"),

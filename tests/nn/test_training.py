@@ -214,3 +214,32 @@ def test_metrics_ignore_sample_weight_weighted_metrics_use_it(rng):
     correct = model.predict(x, verbose=0).argmax(1) == y
     assert logs["accuracy"] == pytest.approx(correct.mean())
     assert logs["weighted_accuracy"] == pytest.approx(np.sum(w * correct) / w.sum())
+
+
+def test_gaussian_noise_only_in_training(rng):
+    from skdeep.nn.layers import GaussianNoise
+
+    x = rng.standard_normal((1000, 4)).astype("float32")
+    layer = GaussianNoise(0.5, seed=1)
+    np.testing.assert_array_equal(layer(x), x)
+    noisy = layer(x, training=True)
+    assert abs(np.std(noisy - x) - 0.5) < 0.02
+
+
+def test_stream_input_rejects_array_only_arguments(rng):
+    x, y = make_blobs(rng, n=32)
+
+    class Batches:
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, i):
+            return x[i * 16:(i + 1) * 16], y[i * 16:(i + 1) * 16]
+
+    model = classifier()
+    with pytest.raises(ValueError, match="validation_split"):
+        model.fit(Batches(), validation_split=0.2, verbose=0)
+    with pytest.raises(ValueError, match="sample_weight"):
+        model.fit(Batches(), sample_weight=np.ones(32), verbose=0)
+    assert len(model.fit(Batches(), epochs=2, verbose=0).history["loss"]) == 2
+    assert model.loss == "sparse_categorical_crossentropy"

@@ -1,6 +1,6 @@
 """Keras-style layers."""
 from .base import Input, InputLayer, Layer, Weight
-from .core import Activation, Dense, Dropout, Flatten, Reshape
+from .core import Activation, Dense, Dropout, Flatten, GaussianNoise, Reshape
 from .merge import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
 from .normalization import BatchNormalization
 from .conv import Conv1D, Conv2D, Convolution1D, Convolution2D
@@ -12,7 +12,8 @@ from .embedding import Embedding, Masking
 from .recurrent import GRU, LSTM, SimpleRNN
 from .bidirectional import Bidirectional
 
-__all__ = ["Layer", "Weight", "Input", "InputLayer", "Dense", "Activation", "Dropout", "Flatten",
+__all__ = ["Layer", "Weight", "Input", "InputLayer", "Dense", "Activation", "Dropout",
+           "GaussianNoise", "Flatten",
            "Reshape", "BatchNormalization", "Concatenate", "Add", "Subtract", "Multiply",
            "Average", "Maximum", "Minimum"]
 __all__ += ["Conv1D", "Conv2D", "Convolution1D", "Convolution2D", "MaxPooling1D",

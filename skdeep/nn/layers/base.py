@@ -329,7 +329,37 @@ class Layer:
         return cls(**config)
 
     def __repr__(self):
-        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+        """Keras-call style: the class and the arguments that differ from defaults."""
+        import inspect
+
+        try:
+            config = self.get_config()
+            params = inspect.signature(type(self).__init__).parameters
+        except Exception:  # a half-initialised layer must still print
+            return f"<{type(self).__name__}>"
+        args = []
+        for key, value in config.items():
+            if key in ("name", "trainable", "dtype") or key not in params:
+                continue
+            default = params[key].default
+            if isinstance(value, dict) and "class_name" in value:
+                value = value["class_name"]
+                if isinstance(default, str) and value.lower().replace("_", "") == \
+                        default.lower().replace("_", ""):
+                    continue
+            if isinstance(value, list):
+                value = tuple(value)
+                if value == default or (isinstance(default, int) and
+                                        value == (default,) * len(value)):
+                    continue
+                if len(set(value)) == 1:
+                    value = value[0]
+            if value == default or (value is None and default is inspect.Parameter.empty) \
+                    or (key == "activation" and value == "linear" and default is None):
+                continue
+            required = default is inspect.Parameter.empty
+            args.append(repr(value) if required else f"{key}={value!r}")
+        return f"{type(self).__name__}({', '.join(args)})"
 
 
 class InputLayer(Layer):

@@ -264,3 +264,31 @@ class Reshape(Layer):
         config = super().get_config()
         config["target_shape"] = list(self.target_shape)
         return config
+
+
+class GaussianNoise(Layer):
+    """Add zero-mean Gaussian noise of standard deviation ``stddev`` during
+    training only (a regularizer; the identity at inference)."""
+
+    supports_masking = True
+
+    def __init__(self, stddev, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(stddev, (int, float, np.number)) or not stddev >= 0:
+            raise ValueError(f"GaussianNoise stddev must be a number >= 0, got {stddev!r}")
+        self.stddev = float(stddev)
+        self.seed = seed
+        self._rng = None if seed is None else np.random.default_rng(seed)
+
+    def forward(self, inputs, training=False, ws=None):
+        if not training or self.stddev == 0:
+            return inputs, lambda dy: dy
+        rng = self._rng if self._rng is not None else backend.get_rng()
+        noise = rng.standard_normal(inputs.shape, dtype=np.float32)
+        y = inputs + (self.stddev * noise).astype(inputs.dtype, copy=False)
+        return y, lambda dy: dy
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(stddev=self.stddev, seed=self.seed)
+        return config
