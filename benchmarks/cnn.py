@@ -6,7 +6,7 @@ images (class templates plus noise, so accuracy means something). One
 warm-up epoch, then the median of ``epochs`` timed epochs. PyTorch runs NCHW
 (its native layout) with logits into CrossEntropyLoss.
 
-Also runnable on its own: ``python -m benchmarks.cnn [--profile]`` runs skdeep
+Also runnable on its own: ``python -m benchmarks.cnn [--profile] [--no-torch]`` runs skdeep
 and PyTorch in this process and prints both figures (``--profile`` adds where
 skdeep's time goes, per layer and pass).
 """
@@ -164,19 +164,19 @@ def run_torch(workload, batch_size, epochs):
             "train_accuracy": common.accuracy(y, pred)}
 
 
-def run(profile=False):
+def run(profile=False, torch=True):
     """Both frameworks in this process; a dict of figures (standalone use)."""
     params = WORKLOADS["cnn"]
     out = {"skdeep": run_skdeep("cnn", profile=profile, **params)}
     try:
-        out["torch"] = run_torch("cnn", **params)
+        out["torch"] = run_torch("cnn", **params) if torch else {"skipped": "--no-torch"}
     except common.Skip as exc:
         out["torch"] = {"skipped": str(exc)}
     return out
 
 
 if __name__ == "__main__":
-    result = run(profile="--profile" in sys.argv[1:])
+    result = run(profile="--profile" in sys.argv[1:], torch="--no-torch" not in sys.argv[1:])
     for framework, figures in result.items():
         prof = figures.pop("profile", None)
         print(framework, figures)

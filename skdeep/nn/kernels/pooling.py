@@ -7,14 +7,12 @@ padding ignore it: a maximum is taken over the valid positions only and an
 average divides by the number of valid positions, as Keras does.
 """
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from . import JIT
 
-PAR = dict(JIT, parallel=True)
 
-
-@njit(**PAR)
+@njit(**JIT)
 def max_pool_forward(x, ph, pw, sh, sw, pad_top, pad_left, y, argmax):
     """y = window maxima of x; argmax[b, oy, ox, c] = iy * w + ix of the maximum.
 
@@ -23,7 +21,7 @@ def max_pool_forward(x, ph, pw, sh, sw, pad_top, pad_left, y, argmax):
     """
     n, h, w, c = x.shape
     oh, ow = y.shape[1], y.shape[2]
-    for b in prange(n):
+    for b in range(n):
         for oy in range(oh):
             y0 = oy * sh - pad_top
             ylo, yhi = max(y0, 0), min(y0 + ph, h)
@@ -42,12 +40,12 @@ def max_pool_forward(x, ph, pw, sh, sw, pad_top, pad_left, y, argmax):
                                 argmax[b, oy, ox, ch] = iy * w + ix
 
 
-@njit(**PAR)
+@njit(**JIT)
 def max_pool_backward(dy, argmax, dx):
     """dx = dy routed to the recorded maxima (dx: (n, h, w, c), overwritten)."""
     n, h, w, c = dx.shape
     oh, ow = dy.shape[1], dy.shape[2]
-    for b in prange(n):
+    for b in range(n):
         dx[b] = 0.0
         for oy in range(oh):
             for ox in range(ow):
@@ -56,12 +54,12 @@ def max_pool_backward(dy, argmax, dx):
                     dx[b, k // w, k % w, ch] += dy[b, oy, ox, ch]
 
 
-@njit(**PAR)
+@njit(**JIT)
 def avg_pool_forward(x, ph, pw, sh, sw, pad_top, pad_left, y):
     """y = window means of x over the valid positions. x: (n, h, w, c); y: (n, oh, ow, c)."""
     n, h, w, c = x.shape
     oh, ow = y.shape[1], y.shape[2]
-    for b in prange(n):
+    for b in range(n):
         for oy in range(oh):
             y0 = oy * sh - pad_top
             ylo, yhi = max(y0, 0), min(y0 + ph, h)
@@ -79,12 +77,12 @@ def avg_pool_forward(x, ph, pw, sh, sw, pad_top, pad_left, y):
                     y[b, oy, ox, ch] *= inv
 
 
-@njit(**PAR)
+@njit(**JIT)
 def avg_pool_backward(dy, ph, pw, sh, sw, pad_top, pad_left, dx):
     """dx = the adjoint of :func:`avg_pool_forward` applied to dy (overwritten)."""
     n, h, w, c = dx.shape
     oh, ow = dy.shape[1], dy.shape[2]
-    for b in prange(n):
+    for b in range(n):
         dx[b] = 0.0
         for oy in range(oh):
             y0 = oy * sh - pad_top
@@ -167,3 +165,27 @@ def global_avg_backward(dy, weights, dx):
             scale = (weights[b, t] if masked else 1.0) * inv
             for ch in range(c):
                 dx[b, t, ch] = dy[b, ch] * scale
+
+
+@njit(**JIT)
+def max_pool_backward_tiled(dy, argmax, ph, pw, dx):
+    """:func:`max_pool_backward` for windows that tile the input (stride == pool,
+    no padding): each input position is written once, without a zero-fill pass."""
+    n, h, w, c = dx.shape
+    oh, ow = dy.shape[1], dy.shape[2]
+    for b in range(n):
+        for oy in range(oh):
+            for ox in range(ow):
+                for iy in range(oy * ph, oy * ph + ph):
+                    for ix in range(ox * pw, ox * pw + pw):
+                        k = iy * w + ix
+                        for ch in range(c):
+                            dx[b, iy, ix, ch] = 0.0
+                            if argmax[b, oy, ox, ch] == k:
+                                dx[b, iy, ix, ch] = dy[b, oy, ox, ch]
+        # rows and columns left over when the size is not a multiple of the pool
+        for iy in range(oh * ph, h):
+            dx[b, iy] = 0.0
+        for iy in range(oh * ph):
+            for ix in range(ow * pw, w):
+                dx[b, iy, ix] = 0.0

@@ -11,6 +11,11 @@ column gradient) and ``col2im``. A 1x1 convolution with stride 1 skips
 im2col; a single-channel input uses a direct kernel (its rows are too short
 for BLAS).
 """
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numba
 import numpy as np
 
 from .. import activations, initializers, regularizers
@@ -73,6 +78,70 @@ def output_length(size, kernel, stride, dilation, padding):
     if size is None:
         return None
     return conv_geometry(size, kernel, stride, dilation, padding)[0]
+
+
+# --------------------------------------------------------------------- threads
+# Convolutions and pooling split the batch into blocks, one per worker, and each
+# block into chunks of samples sized so that a chunk's im2col columns stay in
+# the core's L2 cache between im2col, the matrix product and the fused
+# activation. Workers are Python threads running nogil Numba kernels and
+# single-threaded BLAS calls: unlike Numba's parallel pool next to BLAS's pool,
+# waiting threads sleep instead of spinning against each other on few cores.
+_CHUNK_FLOATS = 1 << 17
+_pool = None
+_pool_pid = None
+_pool_lock = threading.Lock()
+_blas = []
+
+
+def chunk_samples(per_sample, width):
+    """Samples per chunk: about 512 KB of float32 work array (rows x width)."""
+    return max(1, _CHUNK_FLOATS // max(per_sample * width, 1))
+
+
+def n_workers(n_items):
+    """Workers to use: Numba's current thread count (what ``backend.thread_limits``
+    and joblib set), at most one per item."""
+    return max(1, min(numba.get_num_threads(), n_items))
+
+
+def _executor():
+    global _pool, _pool_pid
+    with _pool_lock:
+        if _pool is None or _pool_pid != os.getpid():  # threads do not survive a fork
+            _pool = ThreadPoolExecutor(max(numba.config.NUMBA_NUM_THREADS - 1, 1),
+                                       thread_name_prefix="skdeep-conv")
+            _pool_pid = os.getpid()
+        return _pool
+
+
+def _single_threaded_blas():
+    if not _blas:
+        from threadpoolctl import ThreadpoolController
+
+        _blas.append(ThreadpoolController())
+    return _blas[0].limit(limits=1, user_api="blas")
+
+
+def parallel_for(fn, n_items, workers=None):
+    """Call ``fn(worker, lo, hi)`` on contiguous blocks covering ``range(n_items)``.
+
+    Block 0 runs in the calling thread; BLAS is single-threaded meanwhile
+    (restored on exit) so that concurrent products do not oversubscribe.
+    """
+    workers = n_workers(n_items) if workers is None else workers
+    if workers == 1:
+        fn(0, 0, n_items)
+        return
+    bounds = [n_items * k // workers for k in range(workers + 1)]
+    with _single_threaded_blas():
+        futures = [_executor().submit(fn, k, bounds[k], bounds[k + 1])
+                   for k in range(1, workers)]
+        try:
+            fn(0, bounds[0], bounds[1])
+        finally:
+            for f in futures:
+                f.result()
 
 
 class _Conv(ActivationMixin, Layer):
@@ -167,50 +236,77 @@ class _Conv(ActivationMixin, Layer):
             raise ValueError(f"Layer '{self.name}': input of shape {shape} is smaller than the "
                              f"kernel {self.kernel_size} with padding='{self.padding}'")
         kernel2 = kernel.reshape(kh * kw * in_ch, self.filters)
-        rows = n * oh * ow
-        z = get_buffer(ws, "z", (rows, self.filters), dtype)
-        direct = in_ch == 1 and kh * kw > 1
+        depth = kernel2.shape[0]
+        per_sample = oh * ow
+        rows = n * per_sample
+        geometry = (kh, kw, sh, sw, dh, dw, pt, pl, oh, ow)
         pointwise = kh == kw == 1 and sh == sw == 1
-        if pointwise:
-            cols = x.reshape(rows, in_ch)
-        elif direct:
-            cols = None
-        else:
-            cols = get_buffer(ws, "cols", (rows, kernel2.shape[0]), dtype)
-            conv_k.im2col(x, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow, cols)
-        if cols is None:
-            conv_k.conv_single_channel_forward(x, kernel2, kh, kw, sh, sw, dh, dw, pt, pl,
-                                               oh, ow, z)
-        else:
-            np.matmul(cols, kernel2, out=z)
+        cols = (x.reshape(rows, in_ch) if pointwise
+                else get_buffer(ws, "cols", (rows, depth), dtype))
+        z = get_buffer(ws, "z", (rows, self.filters), dtype)
         bias = self.bias.value if self.use_bias else np.zeros(0, dtype)
-        y, backward_act = self._activate(z, bias, ws, logits)
+        code = act_k.LINEAR if logits else self.activation.code
+        # relu and linear (nearly every conv layer) fuse into the chunked passes
+        fused = code in (act_k.LINEAR, act_k.RELU)
+        relu = code == act_k.RELU
+        step = chunk_samples(per_sample, max(depth, self.filters))
+
+        def forward_block(worker, lo, hi):
+            for b0 in range(lo, hi, step):
+                b1 = min(b0 + step, hi)
+                r0, r1 = b0 * per_sample, b1 * per_sample
+                if not pointwise:
+                    conv_k.im2col(x[b0:b1], *geometry, cols[r0:r1])
+                np.matmul(cols[r0:r1], kernel2, out=z[r0:r1])
+                if fused and (relu or self.use_bias):
+                    conv_k.bias_relu_forward(z[r0:r1], bias, relu)
+
+        parallel_for(forward_block, n)
+        if fused:
+            y = z
+        else:
+            y, activation_backward = self._activate(z, bias, ws, logits)
         out_shape = (n,) + ((oh, ow) if self.rank == 2 else (ow,)) + (self.filters,)
         no_dx = ws is not None and ws.get("_no_dx", False)
-        geometry = (kh, kw, sh, sw, dh, dw, pt, pl, oh, ow)
 
         def backward(dy):
-            dz = backward_act(np.ascontiguousarray(dy).reshape(z.shape))
+            dy = np.ascontiguousarray(dy, dtype=dtype).reshape(z.shape)
+            dz = get_buffer(ws, "dz", z.shape, dtype) if fused else activation_backward(dy)
+            dx = None if no_dx else get_buffer(ws, "dx", x.shape, dtype)
+            workers = n_workers(n)
+            kgrads = get_buffer(ws, "kgrads", (workers,) + kernel2.shape, dtype)
+            bgrads = get_buffer(ws, "bgrads", (workers, bias.shape[0]), dtype)
+            kgrads.fill(0)
+            bgrads.fill(0)
+
+            def backward_block(worker, lo, hi):
+                kgrad, bgrad = kgrads[worker], bgrads[worker]
+                product = get_buffer(ws, ("kprod", worker), kernel2.shape, dtype)
+                dcols = (None if no_dx or pointwise else
+                         get_buffer(ws, ("dcols", worker), (step * per_sample, depth), dtype))
+                for b0 in range(lo, hi, step):
+                    b1 = min(b0 + step, hi)
+                    r0, r1 = b0 * per_sample, b1 * per_sample
+                    if fused:
+                        conv_k.relu_backward_bias_grad(dy[r0:r1], y[r0:r1], relu, dz[r0:r1],
+                                                       bgrad)
+                    elif self.use_bias:
+                        act_k.column_sum_add(dz[r0:r1], bgrad)
+                    np.matmul(cols[r0:r1].T, dz[r0:r1], out=product)
+                    kgrad += product
+                    if no_dx:
+                        continue
+                    if pointwise:
+                        np.matmul(dz[r0:r1], kernel2.T, out=dx.reshape(rows, in_ch)[r0:r1])
+                    else:
+                        np.matmul(dz[r0:r1], kernel2.T, out=dcols[:r1 - r0])
+                        conv_k.col2im(dcols[:r1 - r0], *geometry, dx[b0:b1])
+
+            parallel_for(backward_block, n, workers)
+            self.kernel.grad.reshape(kernel2.shape)[...] += kgrads.sum(axis=0)
             if self.use_bias:
-                act_k.column_sum_add(dz, self.bias.grad)
-            cols_b = cols
-            if cols_b is None:  # direct path: the columns are only needed now
-                cols_b = get_buffer(ws, "cols", (rows, kernel2.shape[0]), dtype)
-                conv_k.im2col(x, *geometry, cols_b)
-            kgrad = get_buffer(ws, "kgrad", kernel2.shape, dtype)
-            np.matmul(cols_b.T, dz, out=kgrad)
-            self.kernel.grad.reshape(kernel2.shape)[...] += kgrad
-            if no_dx:
-                return None
-            if pointwise:
-                dx = get_buffer(ws, "dx", (rows, in_ch), dtype)
-                np.matmul(dz, kernel2.T, out=dx)
-                return dx.reshape(shape)
-            dcols = get_buffer(ws, "dcols", (rows, kernel2.shape[0]), dtype)
-            np.matmul(dz, kernel2.T, out=dcols)
-            dx = get_buffer(ws, "dx", x.shape, dtype)
-            conv_k.col2im(dcols, *geometry, dx)
-            return dx.reshape(shape)
+                self.bias.grad += bgrads.sum(axis=0)
+            return None if no_dx else dx.reshape(shape)
 
         return y.reshape(out_shape), backward
 

@@ -10,7 +10,7 @@ import numpy as np
 from ..kernels import pooling as pool_k
 from .base import Layer, get_buffer
 from .conv import check_data_format, conv_geometry, normalize_padding, normalize_tuple, \
-    output_length
+    output_length, parallel_for
 
 
 class _Pooling(Layer):
@@ -59,19 +59,32 @@ class _Pooling(Layer):
             raise ValueError(f"Layer '{self.name}': input of shape {shape} is smaller than "
                              f"pool_size {self.pool_size} with padding='valid'")
         y = get_buffer(ws, "y", (n, oh, ow, c), x.dtype)
-        if self.mode == "max":
-            argmax = get_buffer(ws, "argmax", (n, oh, ow, c), np.int32)
-            pool_k.max_pool_forward(x, ph, pw, sh, sw, pt, pl, y, argmax)
-        else:
-            pool_k.avg_pool_forward(x, ph, pw, sh, sw, pt, pl, y)
+        tiled = (sh, sw) == (ph, pw) and oh * ph <= h and ow * pw <= w
+        argmax = get_buffer(ws, "argmax", (n, oh, ow, c), np.int32) if self.mode == "max" \
+            else None
+
+        def forward_block(worker, lo, hi):
+            if argmax is not None:
+                pool_k.max_pool_forward(x[lo:hi], ph, pw, sh, sw, pt, pl, y[lo:hi],
+                                        argmax[lo:hi])
+            else:
+                pool_k.avg_pool_forward(x[lo:hi], ph, pw, sh, sw, pt, pl, y[lo:hi])
+
+        parallel_for(forward_block, n)
 
         def backward(dy):
             dy = np.ascontiguousarray(dy, dtype=x.dtype).reshape(y.shape)
             dx = get_buffer(ws, "dx", x.shape, x.dtype)
-            if self.mode == "max":
-                pool_k.max_pool_backward(dy, argmax, dx)
-            else:
-                pool_k.avg_pool_backward(dy, ph, pw, sh, sw, pt, pl, dx)
+
+            def backward_block(worker, lo, hi):
+                if argmax is not None and tiled:
+                    pool_k.max_pool_backward_tiled(dy[lo:hi], argmax[lo:hi], ph, pw, dx[lo:hi])
+                elif argmax is not None:
+                    pool_k.max_pool_backward(dy[lo:hi], argmax[lo:hi], dx[lo:hi])
+                else:
+                    pool_k.avg_pool_backward(dy[lo:hi], ph, pw, sh, sw, pt, pl, dx[lo:hi])
+
+            parallel_for(backward_block, n)
             return dx.reshape(shape)
 
         out_shape = (n,) + ((oh, ow) if self.rank == 2 else (ow,)) + (c,)
