@@ -104,6 +104,47 @@ LAYER_CASES = [
 ]
 
 # --- conv/pooling cases are appended here ---
+from skdeep.nn.layers import (AveragePooling1D, AveragePooling2D, Conv1D, Conv2D,  # noqa: E402
+                              GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D,
+                              GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D)
+
+MASKED_STEPS = {"call_kwargs": {"mask": np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1],
+                                                 [0, 1, 0, 1, 0]], bool)}}
+CONV_CASES = [  # (id, Conv2D kwargs): odd/even kernels, both paddings, strides 1/2, dilation
+    ("3-valid", dict(kernel_size=3)), ("2-same", dict(kernel_size=2, padding="same")),
+    ("3-same-stride2", dict(kernel_size=3, strides=2, padding="same")),
+    ("2-valid-stride2", dict(kernel_size=2, strides=2)),
+    ("3-dilation2", dict(kernel_size=3, dilation_rate=2, padding="same")),
+    ("1x1-no-bias", dict(kernel_size=1, use_bias=False)),
+]
+LAYER_CASES += [
+    pytest.param(lambda kw=kw: Conv2D(3, activation="relu", bias_initializer="random_normal",
+                                      **kw), randn(2, 6, 5, 2), {}, id=f"conv2d-{name}")
+    for name, kw in CONV_CASES
+] + [
+    pytest.param(lambda: Conv2D(2, 3, activation="softmax"), randn(2, 5, 5, 1), {},
+                 id="conv2d-softmax-single-channel"),
+    pytest.param(lambda: Conv1D(3, 3, padding="causal", dilation_rate=2, activation="tanh"),
+                 randn(2, 7, 2), {}, id="conv1d-causal-dilated"),
+    pytest.param(lambda: Conv1D(3, 2, strides=2, padding="same"), randn(2, 7, 2), {},
+                 id="conv1d-same-stride2"),
+] + [
+    pytest.param(lambda c=c, kw=kw: c(**kw), randn(2, 7, 5, 3), {}, id=f"{c.__name__}-{name}")
+    for c in (MaxPooling2D, AveragePooling2D) for name, kw in
+    (("default", {}), ("3-same-stride2", dict(pool_size=3, strides=2, padding="same")))
+] + [
+    pytest.param(lambda c=c: c(padding="same"), randn(2, 7, 3), {}, id=f"{c.__name__}-same")
+    for c in (MaxPooling1D, AveragePooling1D)
+] + [
+    pytest.param(lambda c=c: c(), randn(2, 4, 3, 2), {}, id=c.__name__)
+    for c in (GlobalMaxPooling2D, GlobalAveragePooling2D)
+] + [
+    pytest.param(lambda c=c: c(), randn(2, 5, 3), {}, id=c.__name__)
+    for c in (GlobalMaxPooling1D, GlobalAveragePooling1D)
+] + [
+    pytest.param(lambda: GlobalAveragePooling1D(), randn(3, 5, 2), MASKED_STEPS,
+                 id="GlobalAveragePooling1D-masked")
+]
 
 # --- recurrent/embedding cases are appended here ---
 from skdeep.nn.layers import GRU, LSTM, Bidirectional, Embedding, SimpleRNN  # noqa: E402
