@@ -477,10 +477,6 @@ def test_kerasclassifier_build_fn_cross_val_score():
     assert scores.mean() > 0.7
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "NeuralClassifier(build_fn=build_model) raises ValueError: NeuralClassifier got an "
-    "unknown parameter 'build_fn'. Routed parameters start with one of [...]; scikeras still "
-    "accepts the legacy build_fn= with a warning, which tf.keras-era notes use"))
 def test_kerasclassifier_legacy_build_fn_argument():
     X, y = _binary_data(60, n_features=20)
 
@@ -559,9 +555,6 @@ def test_intermediate_model_predict_002():
                                atol=1e-6)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "skdeep.nn.backend has no function(): `K.function([inp], [out])` raises "
-    "AttributeError: module 'skdeep.nn.backend' has no attribute 'function'"))
 def test_backend_function_k_function():
     import skdeep.nn.backend as K
 
@@ -695,9 +688,6 @@ def test_conv2d_functional_feature_extractor_and_flatten():
     assert Sequential([conv]).output_shape == (None, 8, 8, 4)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Flatten(data_format=...) raises TypeError: Flatten got unexpected keyword "
-    "argument(s) ['data_format'] (Keras: data_format='channels_last'|'channels_first')"))
 def test_flatten_data_format_argument():
     x = np.arange(2 * 3 * 2 * 2, dtype="float32").reshape(2, 3, 2, 2)
     assert Flatten(data_format="channels_last")(x).shape == (2, 12)
@@ -833,9 +823,6 @@ def test_dense_functional_chain_and_reference_arguments():
     assert tuple(x.shape) == (None, 4)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "skdeep.nn.layers has no functional `add` (Keras: keras.layers.add([t1, t2]), "
-    "also concatenate/subtract/...): AttributeError on import"))
 def test_layers_add_function():
     from skdeep.nn.layers import add
 
@@ -1165,11 +1152,6 @@ def test_dataset_generators_fit_train_on_batch():
     assert model.predict(np.zeros((2, 1)), verbose=0).shape == (2, 1)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "fit(generator) on a Sequential without an input shape raises AttributeError: "
-    "'Sequential' object has no attribute 'output_names' (training._TrainState reads "
-    "model.output_names before the graph is built from the first batch; predict and "
-    "train_on_batch build it)"))
 def test_dataset_generators_fit_unbuilt_sequential():
     datagen = get_data(32)
     model = Sequential([Dense(1, activation='sigmoid')])
@@ -1178,11 +1160,6 @@ def test_dataset_generators_fit_unbuilt_sequential():
     assert len(history.history['loss']) == 2
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "evaluate() does not take a generator: model.evaluate(datagen_eval, steps=100) raises "
-    "ValueError: Input x has non-numeric values (dtype object) (unbuilt model: 'must have a "
-    "batch dimension; got shape ()'); evaluate's `steps` is accepted but unused, while fit "
-    "and predict take generators"))
 def test_dataset_generators_evaluate_steps():
     datagen = get_data(32)
     model = Sequential([Dense(1, input_shape=(1,), activation='sigmoid')])
@@ -1330,11 +1307,6 @@ def test_optimizers_by_name_and_customized():
         model.fit(X, y, epochs=1, verbose=0)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Keras 2 optimizer arguments of the slides are rejected: SGD(lr=0.01, decay=1e-6, ...) "
-    "raises TypeError: Optimizer.__init__() got an unexpected keyword argument 'lr'; "
-    "Adam(..., epsilon=None, decay=0.0) raises ValueError: epsilon must be a finite number "
-    "> 0, got None (Keras 2: None means the default 1e-7)"))
 def test_optimizers_keras2_arguments_lr_decay_epsilon_none():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -1411,9 +1383,6 @@ def test_iris_sequential_workflow():
     assert 'val_accuracy' in history.history and 'val_loss' in history.history
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Model has no metrics_names: `model.metrics_names[1]` raises AttributeError: "
-    "'Sequential' object has no attribute 'metrics_names' (Keras 2: ['loss', 'accuracy'])"))
 def test_iris_evaluate_metrics_names():
     train_X, test_X, train_y, test_y = _iris_split()
     model = Sequential()

@@ -2,6 +2,7 @@
 either hidden layer specs plus an output layer chosen by the target encoder,
 or whatever a user's ``model=`` callable returns."""
 import inspect
+import warnings
 
 from ..nn import Input, Model, Sequential, backend
 from ..nn.layers import Dense
@@ -30,7 +31,8 @@ class SupervisedNeuralEstimator(BaseNeuralEstimator):
     _routing_prefixes = BaseNeuralEstimator._routing_prefixes + ("model",)
     _layer_params = ("layers",)
     _parameter_constraints = {**BaseNeuralEstimator._parameter_constraints,
-                              "layers": [list, tuple, None], "model": [callable, None]}
+                              "layers": [list, tuple, None], "model": [callable, None],
+                              "build_fn": [callable, None]}
 
     @staticmethod
     def _default_layers():
@@ -98,11 +100,12 @@ class SupervisedNeuralEstimator(BaseNeuralEstimator):
     # ------------------------------------------------------------------ building
     def _build(self, X, encoder):
         user_loss = self._resolved_loss()
-        if self.model is not None:
+        fn = self._model_fn()
+        if fn is not None:
             if self.layers is not None:
                 raise ValueError("Pass either layers= (hidden layer specs) or model= (a "
                                  "function returning a Model), not both")
-            model = self._model_from_callable(X, encoder)
+            model = self._model_from_callable(X, encoder, fn)
             if not model.built:
                 model.build((None,) + X.shape[1:])
             if not model.compiled:
@@ -125,9 +128,19 @@ class SupervisedNeuralEstimator(BaseNeuralEstimator):
         encoder.configure(out_shape[-1], self._compiled_loss(model))
         return model
 
-    def _model_from_callable(self, X, encoder):
+    def _model_fn(self):
+        """``model``, or the legacy scikeras / tf.keras ``build_fn`` with a warning."""
+        build_fn = getattr(self, "build_fn", None)
+        if build_fn is None:
+            return self.model
+        if self.model is not None:
+            raise ValueError("Pass either model= or the legacy build_fn=, not both")
+        warnings.warn("build_fn= is the legacy name of model= (as in scikeras); use model=",
+                      FutureWarning, stacklevel=4)
+        return build_fn
+
+    def _model_from_callable(self, X, encoder, fn):
         kwargs = self._routed_for("model")
-        fn = self.model
         if _routing.accepts(fn, "meta"):
             kwargs["meta"] = self._meta(X, encoder)
         if _routing.accepts(fn, "compile_kwargs"):

@@ -41,6 +41,8 @@ class NeuralRegressor(RegressorMixin, SupervisedNeuralEstimator):
     warm_start : bool, default=False
     n_jobs : int, optional
         Threads (Numba and BLAS) used while fitting and predicting.
+    build_fn : callable, optional
+        Legacy (scikeras / tf.keras wrapper) name of ``model``; warns.
     **kwargs
         Routed parameters: ``model__*``, ``layers__*``, ``optimizer__*``,
         ``loss__*``, ``callbacks__*``, ``fit__*``, ``predict__*``.
@@ -69,9 +71,11 @@ class NeuralRegressor(RegressorMixin, SupervisedNeuralEstimator):
 
     def __init__(self, layers=None, model=None, optimizer="adam", learning_rate=None, loss=None,
                  metrics=None, epochs=100, batch_size=32, validation_split=0.0, callbacks=None,
-                 random_state=None, verbose=0, warm_start=False, n_jobs=None, **kwargs):
+                 random_state=None, verbose=0, warm_start=False, n_jobs=None, build_fn=None,
+                 **kwargs):
         self.layers = layers
         self.model = model
+        self.build_fn = build_fn
         self.optimizer = optimizer
         self.learning_rate = learning_rate
         self.loss = loss

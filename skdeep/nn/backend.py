@@ -116,3 +116,29 @@ def thread_limits(n_threads=None):
             yield
     finally:
         numba.set_num_threads(old)
+
+
+def function(inputs, outputs, updates=None, name=None):
+    """A function from input arrays to output arrays of a graph (``K.function``).
+
+    ``inputs`` and ``outputs`` are symbolic tensors (lists or single) of a
+    built model, e.g. ``function([model.input], [model.layers[2].output])``.
+    The returned callable takes a list of arrays and returns a list of arrays
+    computed in inference mode.
+    """
+    from .model import Model
+
+    if updates:
+        raise ValueError("backend.function does not support updates")
+    many_in = isinstance(inputs, (list, tuple))
+    many_out = isinstance(outputs, (list, tuple))
+    sub = Model(list(inputs) if many_in else inputs, list(outputs) if many_out else outputs,
+                name=name)
+
+    def call(arrays):
+        if isinstance(arrays, (list, tuple)) and not many_in and len(arrays) == 1:
+            arrays = arrays[0]
+        result = sub.predict_on_batch(list(arrays) if many_in else arrays)
+        return list(result) if many_out else result
+
+    return call

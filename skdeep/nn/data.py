@@ -30,6 +30,11 @@ def check_finite(arr, what):
         raise ValueError(f"{what} contains {bad} values; clean or impute them before training")
 
 
+def _single_array_list(x):
+    """``[array]``: one array wrapped in a list, as Keras accepts for one input."""
+    return len(x) == 1 and hasattr(x[0], "shape") and np.ndim(x[0]) >= 1
+
+
 def standardize_inputs(model, x, check=True):
     """``x`` (array, list or dict by input name) → list of arrays in input order."""
     tensors = model._input_tensors
@@ -39,7 +44,7 @@ def standardize_inputs(model, x, check=True):
             raise ValueError(f"Missing inputs {missing}; the model's inputs are "
                              f"{[t.name for t in tensors]}")
         xs = [x[t.name] for t in tensors]
-    elif isinstance(x, (list, tuple)) and len(tensors) > 1:
+    elif isinstance(x, (list, tuple)) and (len(tensors) > 1 or _single_array_list(x)):
         xs = list(x)
     else:
         xs = [x]
@@ -86,7 +91,7 @@ def standardize_targets(model, y, check=True):
         if unknown:
             raise ValueError(f"Unknown output names {unknown} in y; outputs are {names}")
         ys = [y.get(n) for n in names]
-    elif isinstance(y, (list, tuple)) and len(names) > 1:
+    elif isinstance(y, (list, tuple)) and (len(names) > 1 or _single_array_list(y)):
         ys = list(y)
     else:
         ys = [y]
@@ -176,7 +181,8 @@ def batch_indices(n, batch_size, shuffle, rng):
 
 def is_batch_stream(x):
     """True for generators / iterators / Keras-Sequence-like objects yielding batches."""
-    if isinstance(x, (np.ndarray, list, tuple, dict)) or hasattr(x, "to_numpy"):
+    if isinstance(x, (np.ndarray, list, tuple, dict, str, bytes)) or hasattr(x, "to_numpy") \
+            or hasattr(x, "shape"):  # arrays, DataFrames, sparse matrices
         return False
     return hasattr(x, "__next__") or (hasattr(x, "__getitem__") and hasattr(x, "__len__")) \
         or hasattr(x, "__iter__")

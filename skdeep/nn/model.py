@@ -335,6 +335,11 @@ class Model(Layer):
             return self.predict(inputs, verbose=0)
         return super().__call__(inputs, training=training, **kwargs)
 
+    @property
+    def metrics_names(self):
+        """Names of what ``evaluate`` returns, in order (``['loss', 'accuracy']``)."""
+        return training.metrics_names(self)
+
     # ------------------------------------------------------------------ public API
     compile = training.compile
     fit = training.fit

@@ -4,6 +4,7 @@ An optimizer updates a model's flat parameter buffer from its flat gradient
 buffer with one fused kernel call per step (see ``kernels/optim.py``).
 """
 import math
+import warnings
 
 import numpy as np
 
@@ -44,8 +45,15 @@ class Optimizer:
     _slot_names = ()
 
     def __init__(self, learning_rate=0.001, clipnorm=None, clipvalue=None, global_clipnorm=None,
-                 weight_decay=None, name=None):
+                 weight_decay=None, name=None, lr=None, decay=None):
         owner = type(self).__name__
+        if lr is not None:  # Keras 2 spelling, still common in course notes
+            warnings.warn(f"{owner}: `lr` is deprecated, use `learning_rate`", DeprecationWarning,
+                          stacklevel=3)
+            learning_rate = lr
+        if decay:
+            warnings.warn(f"{owner}: `decay` is no longer supported and is ignored (as in Keras "
+                          "3); use a LearningRateScheduler callback", UserWarning, stacklevel=3)
         self.learning_rate = _check_positive(owner, "learning_rate", learning_rate)
         if sum(v is not None for v in (clipnorm, clipvalue, global_clipnorm)) > 1:
             # Keras 3 applies exactly one clipping mode; combining them was
@@ -178,7 +186,7 @@ class Adam(Optimizer):
                 raise ValueError(f"Adam: {name} must be in [0, 1), got {b!r}")
         self.beta_1 = float(beta_1)
         self.beta_2 = float(beta_2)
-        self.epsilon = _check_positive("Adam", "epsilon", epsilon)
+        self.epsilon = _check_positive("Adam", "epsilon", 1e-7 if epsilon is None else epsilon)
         self.amsgrad = bool(amsgrad)
 
     def _slot_used(self, name):
@@ -209,7 +217,7 @@ class RMSprop(Optimizer):
             raise ValueError(f"RMSprop: momentum must be in [0, 1], got {momentum!r}")
         self.rho = float(rho)
         self.momentum = float(momentum)
-        self.epsilon = _check_positive("RMSprop", "epsilon", epsilon)
+        self.epsilon = _check_positive("RMSprop", "epsilon", 1e-7 if epsilon is None else epsilon)
         self.centered = bool(centered)
 
     def _slot_used(self, name):
@@ -236,7 +244,7 @@ class Adagrad(Optimizer):
         super().__init__(learning_rate=learning_rate, **kwargs)
         self.initial_accumulator_value = _check_positive(
             "Adagrad", "initial_accumulator_value", initial_accumulator_value, allow_zero=True)
-        self.epsilon = _check_positive("Adagrad", "epsilon", epsilon)
+        self.epsilon = _check_positive("Adagrad", "epsilon", 1e-7 if epsilon is None else epsilon)
 
     def _init_slots(self):
         self._slots["accumulator"][...] = self.initial_accumulator_value

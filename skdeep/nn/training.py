@@ -346,6 +346,33 @@ def _train_state(model):
     return state
 
 
+def metrics_names(model):
+    """The log keys of ``evaluate`` in order; before the first batch, from the specs."""
+    if not getattr(model, "compiled", False):
+        return []
+    state = model._train
+    if state is not None and state.metrics is not None:
+        return list(state.logs())
+    model._ensure_graph()
+    state = _train_state(model)
+    names = ["loss"]
+    multi = len(state.losses) > 1
+    if multi:
+        names += [f"{n}_loss" for n, l in zip(model.output_names, state.losses) if l is not None]
+    for i, name in enumerate(model.output_names):
+        keys = []
+        for weighted, specs in ((False, state.metric_specs[i]),
+                                (True, state.weighted_metric_specs[i])):
+            for spec in specs:
+                base = spec if isinstance(spec, str) else getattr(spec, "name", str(spec))
+                key = base if not multi else f"{name}_{base}"
+                if weighted and key in keys:
+                    key = f"weighted_{base}" if not multi else f"{name}_weighted_{base}"
+                keys.append(key)
+        names += keys
+    return names
+
+
 # ---------------------------------------------------------------------------- helpers
 def _check_int(name, value, minimum):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
@@ -433,7 +460,10 @@ def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbac
     state = _train_state(self)
     val = None
     if validation_data is not None:
-        val = _prepare_validation(self, validation_data)
+        if data.is_batch_stream(validation_data):
+            val = _stream_batches(self, validation_data, validation_steps, "validation_steps")
+        else:
+            val = _prepare_validation(self, validation_data)
 
     history = callbacks_module.History()
     cbs = list(callbacks or [])
@@ -466,8 +496,11 @@ def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbac
                 break
         logs = state.logs()
         if val is not None and (epoch + 1 - initial_epoch) % validation_freq == 0:
-            val_logs = _evaluate_arrays(self, state, *val, batch_size=validation_batch_size or
-                                        batch_size)
+            if callable(val):
+                val_logs = _evaluate_batches(state, val())
+            else:
+                val_logs = _evaluate_arrays(self, state, *val, batch_size=validation_batch_size or
+                                            batch_size)
             logs.update({f"val_{k}": v for k, v in val_logs.items()})
         cb_list.notify("on_epoch_end", epoch, logs)
         if self.stop_training:
@@ -491,11 +524,18 @@ def _prepare_validation(model, validation_data):
     return xs, ys, sws
 
 
-def _stream_batches(model, source, steps_per_epoch):
-    """A callable giving one epoch's batches from a generator or Sequence."""
+def _stream_batches(model, source, steps_per_epoch, what="steps_per_epoch"):
+    """A callable giving one epoch's batches from a generator or Sequence.
+
+    An unbuilt model is built from the first batch, which is not lost.
+    """
     if hasattr(source, "__len__") and hasattr(source, "__getitem__") and \
             not hasattr(source, "__next__"):
         n_batches = len(source) if steps_per_epoch is None else min(steps_per_epoch, len(source))
+        if n_batches == 0:
+            raise ValueError("The batch sequence is empty")
+        if not model._graph_ready:
+            model._ensure_graph(_first_x(source[0]))
 
         def epoch_batches():
             for i in range(n_batches):
@@ -504,25 +544,44 @@ def _stream_batches(model, source, steps_per_epoch):
                 source.on_epoch_end()
 
         return epoch_batches
-    iterator = iter(source)
-    if steps_per_epoch is None and hasattr(source, "__next__"):
-        raise ValueError("steps_per_epoch is required when x is a generator (it never ends)")
+    one_shot = hasattr(source, "__next__")
+    if steps_per_epoch is None and one_shot:
+        raise ValueError(f"{what} is required when x is a generator (it may never end)")
+    iterator = [iter(source)]
+    pending = []
+    if not model._graph_ready:
+        try:
+            pending.append(next(iterator[0]))
+        except StopIteration:
+            raise ValueError("The data generator yielded no batch") from None
+        model._ensure_graph(_first_x(pending[0]))
 
     def epoch_batches():
+        if not one_shot and not pending:
+            iterator[0] = iter(source)  # a re-iterable dataset: one pass per epoch
         count = 0
         while steps_per_epoch is None or count < steps_per_epoch:
-            try:
-                batch = next(iterator)
-            except StopIteration:
-                if count == 0:
-                    raise ValueError("The data generator is exhausted: it yielded no batch for "
-                                     "this epoch. Make it loop forever or lower epochs/"
-                                     "steps_per_epoch") from None
-                return
+            if pending:
+                batch = pending.pop()
+            else:
+                try:
+                    batch = next(iterator[0])
+                except StopIteration:
+                    if count == 0:
+                        raise ValueError("The data generator is exhausted: it yielded no batch "
+                                         f"for this epoch. Make it loop forever or lower epochs/"
+                                         f"{what}") from None
+                    return
             count += 1
             yield _unpack_batch(model, batch)
 
     return epoch_batches
+
+
+def _first_x(batch):
+    if not isinstance(batch, (tuple, list)) or len(batch) not in (2, 3):
+        raise ValueError("A data generator must yield (x, y) or (x, y, sample_weight) tuples")
+    return batch[0]
 
 
 def _unpack_batch(model, batch):
@@ -542,17 +601,25 @@ def _fresh_metric(metric):
 
 def _evaluate_arrays(model, state, xs, ys, sws, batch_size=32):
     """Loss and metric logs over arrays, with trackers separate from training's."""
+    n = data.n_samples(xs + ys)
+    batches = ((data.take(xs, idx), data.take(ys, idx), data.take(sws, idx))
+               for idx in data.batch_indices(n, batch_size, False, None))
+    return _evaluate_batches(state, batches)
+
+
+def _evaluate_batches(state, batches):
     saved = (getattr(state, "loss_tracker", None), getattr(state, "output_loss_trackers", None),
              state.metrics)
     if state.metrics is not None:
         state.metrics = [[(k, _fresh_metric(m), w) for k, m, w in g] for g in state.metrics]
     state.reset_metrics()
-    n = data.n_samples(xs + ys)
-    for idx in data.batch_indices(n, batch_size, False, None):
-        state.test_step(data.take(xs, idx), data.take(ys, idx), data.take(sws, idx))
-    logs = state.logs()
-    resolved = state.metrics
-    state.loss_tracker, state.output_loss_trackers, state.metrics = saved
+    try:
+        for bx, by, bsw in batches:
+            state.test_step(bx, by, bsw)
+        logs = state.logs()
+        resolved = state.metrics
+    finally:
+        state.loss_tracker, state.output_loss_trackers, state.metrics = saved
     if state.metrics is None and resolved is not None:
         state.metrics = [[(k, _fresh_metric(m), w) for k, m, w in g] for g in resolved]
     return logs
@@ -563,8 +630,15 @@ def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weigh
     """Loss and metrics on data: a scalar (no metrics, one output), a list
     ``[loss, *metrics]`` or, with ``return_dict=True``, a dict."""
     batch_size = 32 if batch_size is None else _check_int("batch_size", batch_size, 1)
-    xs, ys, sws, _ = _prepare_xy(self, x, y, sample_weight)
-    logs = _evaluate_arrays(self, _train_state(self), xs, ys, sws, batch_size)
+    if data.is_batch_stream(x):
+        if y is not None or sample_weight is not None:
+            raise ValueError("When x is a generator or Sequence of batches, y and sample_weight "
+                             "cannot be given: yield (x, y, sample_weight) batches")
+        batches = _stream_batches(self, x, steps, what="steps")
+        logs = _evaluate_batches(_train_state(self), batches())
+    else:
+        xs, ys, sws, _ = _prepare_xy(self, x, y, sample_weight)
+        logs = _evaluate_arrays(self, _train_state(self), xs, ys, sws, batch_size)
     return _logs_result(logs, return_dict)
 
 

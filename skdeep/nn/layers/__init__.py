@@ -1,7 +1,8 @@
 """Keras-style layers."""
 from .base import Input, InputLayer, Layer, Weight
 from .core import Activation, Dense, Dropout, Flatten, GaussianNoise, Reshape
-from .merge import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
+from .merge import (Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, add, average,
+                    concatenate, maximum, minimum, multiply, subtract)
 from .normalization import BatchNormalization
 from .conv import Conv1D, Conv2D, Convolution1D, Convolution2D
 from .pooling import (AveragePooling1D, AveragePooling2D, AvgPool1D, AvgPool2D,
@@ -22,3 +23,4 @@ __all__ += ["Conv1D", "Conv2D", "Convolution1D", "Convolution2D", "MaxPooling1D"
             "MaxPool1D", "MaxPool2D", "AvgPool1D", "AvgPool2D", "GlobalMaxPool1D",
             "GlobalMaxPool2D", "GlobalAvgPool1D", "GlobalAvgPool2D"]
 __all__ += ["Embedding", "Masking", "SimpleRNN", "LSTM", "GRU", "Bidirectional"]
+__all__ += ["add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate"]

@@ -212,7 +212,23 @@ class Dropout(Layer):
 
 
 class Flatten(Layer):
-    """Flattens every dimension but the batch one."""
+    """Flattens every dimension but the batch one.
+
+    With ``data_format='channels_first'`` the channel axis (1) is moved last
+    before flattening, so the result matches a channels_last model's.
+    """
+
+    def __init__(self, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        if data_format not in (None, "channels_last", "channels_first"):
+            raise ValueError(f"data_format must be 'channels_last' or 'channels_first', got "
+                             f"{data_format!r}")
+        self.data_format = data_format or "channels_last"
+
+    def get_config(self):
+        config = super().get_config()
+        config["data_format"] = self.data_format
+        return config
 
     def compute_output_shape(self, input_shape):
         rest = input_shape[1:]
@@ -220,6 +236,11 @@ class Flatten(Layer):
         return (input_shape[0], size)
 
     def forward(self, inputs, training=False, ws=None):
+        if self.data_format == "channels_first" and inputs.ndim > 2:
+            moved = np.moveaxis(inputs, 1, -1)
+            mshape = moved.shape
+            y = np.ascontiguousarray(moved).reshape(mshape[0], -1)
+            return y, lambda dy: np.moveaxis(dy.reshape(mshape), -1, 1)
         shape = inputs.shape
         return inputs.reshape(shape[0], -1), lambda dy: dy.reshape(shape)
 

@@ -144,3 +144,21 @@ class Concatenate(_Merge):
         config = super().get_config()
         config["axis"] = self.axis
         return config
+
+
+def _functional(cls):
+    def merge(inputs, **kwargs):
+        return cls(**kwargs)(inputs)
+
+    merge.__name__ = merge.__qualname__ = cls.__name__.lower()
+    merge.__doc__ = f"Functional interface to :class:`{cls.__name__}`: ``{cls.__name__}(**kwargs)(inputs)``."
+    return merge
+
+
+add = _functional(Add)
+subtract = _functional(Subtract)
+multiply = _functional(Multiply)
+average = _functional(Average)
+maximum = _functional(Maximum)
+minimum = _functional(Minimum)
+concatenate = _functional(Concatenate)
