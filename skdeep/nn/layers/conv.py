@@ -126,15 +126,16 @@ def _single_threaded_blas():
 def parallel_for(fn, n_items, workers=None):
     """Call ``fn(worker, lo, hi)`` on contiguous blocks covering ``range(n_items)``.
 
-    Block 0 runs in the calling thread; BLAS is single-threaded meanwhile
-    (restored on exit) so that concurrent products do not oversubscribe.
+    Block 0 runs in the calling thread. BLAS is single-threaded meanwhile
+    (restored on exit): the products are chunk-sized, and BLAS's own threads
+    would only oversubscribe the cores the workers already use.
     """
     workers = n_workers(n_items) if workers is None else workers
-    if workers == 1:
-        fn(0, 0, n_items)
-        return
     bounds = [n_items * k // workers for k in range(workers + 1)]
     with _single_threaded_blas():
+        if workers == 1:
+            fn(0, 0, n_items)
+            return
         futures = [_executor().submit(fn, k, bounds[k], bounds[k + 1])
                    for k in range(1, workers)]
         try:
