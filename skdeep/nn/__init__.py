@@ -11,8 +11,8 @@ Examples
 >>> len(history.history["loss"])
 2
 """
-from . import (activations, backend, callbacks, initializers, layers, losses, metrics,
-               optimizers, regularizers, utils)
+from . import (activations, backend, callbacks, constraints, initializers, layers, losses,
+               metrics, optimizers, regularizers, utils)
 from .layers.base import Input
 from .model import Model, Sequential
 
@@ -25,4 +25,5 @@ def load_model(filepath, custom_objects=None, compile=True):
 
 
 __all__ = ["Sequential", "Model", "Input", "load_model", "activations", "backend", "callbacks",
-           "initializers", "layers", "losses", "metrics", "optimizers", "regularizers", "utils"]
+           "constraints", "initializers", "layers", "losses", "metrics", "optimizers",
+           "regularizers", "utils"]

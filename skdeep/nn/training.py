@@ -213,6 +213,7 @@ class _TrainState:
             w.grad = grads[a:b].reshape(w.value.shape)
         self.params, self.grads, self.weights = params, grads, weights
         self.reg_weights = [w for w in weights if w.regularizer is not None]
+        self.constrained_weights = [w for w in weights if w.constraint is not None]
         opt = self.model.optimizer
         layout = (total, dtype.name, tuple(offsets.tolist()))
         if opt._layout != layout:
@@ -319,6 +320,8 @@ class _TrainState:
     def train_step(self, xs, ys, sws):
         total, preds = self.compute_gradients(xs, ys, sws)
         self.model.optimizer.apply(self.params, self.grads)
+        for w in self.constrained_weights:
+            w.value[...] = w.constraint(w.value)
         self._update_metrics(total, ys, preds, sws, preds[0].shape[0])
         return total
 

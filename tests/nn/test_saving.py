@@ -450,7 +450,8 @@ def _sample_layer(name):
                     f"_SAMPLE_ARGS): {err}")
 
 
-@pytest.mark.parametrize("name", sorted(set(layers_module.__all__) - _NOT_LAYERS))
+@pytest.mark.parametrize("name", sorted(n for n in set(layers_module.__all__) - _NOT_LAYERS
+                                         if isinstance(getattr(layers_module, n), type)))
 def test_every_exported_layer_config_round_trips(name):
     layer = _sample_layer(name)
     serialized = saving.serialize_layer(layer)

@@ -15,7 +15,7 @@ import re
 
 import numpy as np
 
-from .. import backend, initializers, regularizers
+from .. import backend, constraints, initializers, regularizers
 
 _NAME_COUNTERS = {}
 
@@ -199,7 +199,7 @@ class Layer:
         init = initializers.get(initializer)
         value = np.ascontiguousarray(init(shape, dtype=self.dtype), dtype=self.dtype)
         w = Weight(name, value, trainable=trainable, regularizer=regularizers.get(regularizer),
-                   constraint=constraint, layer=self)
+                   constraint=constraints.get(constraint), layer=self)
         self._weights.append(w)
         return w
 

@@ -1,7 +1,7 @@
 """Core layers: Dense, Activation, Dropout, Flatten, Reshape."""
 import numpy as np
 
-from .. import activations, backend, initializers, regularizers
+from .. import activations, backend, constraints, initializers, regularizers
 from ..kernels import activations as act_k
 from .base import Layer, get_buffer
 
@@ -67,7 +67,8 @@ class Dense(ActivationMixin, Layer):
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, **kwargs):
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 **kwargs):
         super().__init__(**kwargs)
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
             raise ValueError(f"Dense units must be a positive integer, got {units!r}")
@@ -79,6 +80,8 @@ class Dense(ActivationMixin, Layer):
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.activity_regularizer = regularizers.get(activity_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
 
     def build(self, input_shape):
         in_dim = input_shape[-1]
@@ -86,9 +89,10 @@ class Dense(ActivationMixin, Layer):
             raise ValueError(f"Dense layer '{self.name}' needs a known last input dimension, "
                              f"got input shape {input_shape}")
         self.kernel = self.add_weight("kernel", (in_dim, self.units), self.kernel_initializer,
-                                      self.kernel_regularizer)
+                                      self.kernel_regularizer, constraint=self.kernel_constraint)
         self.bias = (self.add_weight("bias", (self.units,), self.bias_initializer,
-                                     self.bias_regularizer) if self.use_bias else None)
+                                     self.bias_regularizer, constraint=self.bias_constraint)
+                     if self.use_bias else None)
         self.built = True
 
     def compute_output_shape(self, input_shape):
@@ -141,7 +145,9 @@ class Dense(ActivationMixin, Layer):
                       bias_initializer=initializers.serialize(self.bias_initializer),
                       kernel_regularizer=regularizers.serialize(self.kernel_regularizer),
                       bias_regularizer=regularizers.serialize(self.bias_regularizer),
-                      activity_regularizer=regularizers.serialize(self.activity_regularizer))
+                      activity_regularizer=regularizers.serialize(self.activity_regularizer),
+                      kernel_constraint=constraints.serialize(self.kernel_constraint),
+                      bias_constraint=constraints.serialize(self.bias_constraint))
         return config
 
 
