@@ -19,7 +19,7 @@ import time
 
 from benchmarks import common
 
-WORKLOADS = {"cold_start": dict(warm_runs=3)}
+WORKLOADS = {"cold_start": dict(warm_runs=1)}
 FIGURES = {
     "warm_s": ("import + fit 1 epoch + predict: process wall s (warm cache)", "lower"),
     "empty_cache_s": ("the same with an empty Numba cache: wall s", "lower"),
@@ -120,8 +120,11 @@ def _warm(script, warm_runs):
 
 
 def _importable(module, name=None):
+    """Whether the import works in a fresh process (with this process' environment)."""
     code = f"import {module}" if name is None else f"from {module} import {name}"
-    probe = subprocess.run([sys.executable, "-c", code], capture_output=True)
+    env = dict(os.environ)
+    env.setdefault("KERAS_BACKEND", "jax")  # Keras 3 defaults to TensorFlow otherwise
+    probe = subprocess.run([sys.executable, "-c", code], capture_output=True, env=env)
     return probe.returncode == 0
 
 

@@ -111,7 +111,7 @@ def fmt(value):
         return f"{v:.1f}"
     if abs(v) >= 1:
         return f"{v:.2f}"
-    return f"{v:.3g}"
+    return f"{v:.3f}" if abs(v) >= 0.01 else f"{v:.3g}"
 
 
 def ratio(ours, theirs, better):
@@ -137,7 +137,7 @@ def median_figures(results):
 
 def render(cells, order, modules, frameworks, header):
     """Markdown: one row per (workload, figure), one column per framework."""
-    notes = []
+    notes = {}  # (framework, text) -> workloads, so a note shared by workloads shows once
     shown = [fw for fw in frameworks if any(
         cells.get((wl, fw), {}).get("status") == "ok" for wl in order)]
     lines = header + ["", "| workload | figure | " + " | ".join(shown) + " |",
@@ -168,13 +168,14 @@ def render(cells, order, modules, frameworks, header):
             if cell is None:
                 continue
             if cell["status"] == "ok" and isinstance(cell["median"].get("note"), str):
-                notes.append(f"{wl} / {fw}: {cell['median']['note']}")
+                notes.setdefault((fw, cell["median"]["note"]), []).append(wl)
             elif cell["status"] != "ok":
-                notes.append(f"{wl} / {fw}: {cell['status']} — {cell['reason']}")
+                notes.setdefault((fw, f"{cell['status']} — {cell['reason']}"), []).append(wl)
     lines += ["", "Ratios in brackets are skdeep against that peer: > 1 means skdeep is "
               "better (more per second, or fewer seconds)."]
     if notes:
-        lines += ["", "Notes:"] + [f"- {n}" for n in notes]
+        lines += ["", "Notes:"] + [f"- {', '.join(wls)} / {fw}: {text}"
+                                   for (fw, text), wls in notes.items()]
     return "\n".join(lines)
 
 
@@ -262,12 +263,17 @@ def main(argv=None):
     cells = {(wl, fw): {"status": "pending", "runs": []} for wl in order
              for fw in frameworks_of(modules[wl]) if fw in frameworks}
     started = time.time()
+    load_before = _load()
     with tempfile.TemporaryDirectory(prefix="skdeep-bench-") as data_dir:
         env = dict(os.environ, BENCH_DATA_DIR=data_dir,
                    PYTHONPATH=os.pathsep.join(filter(None, [ROOT,
                                                             os.environ.get("PYTHONPATH")])))
         if args.threads:
             env.update({var: str(args.threads) for var in _THREAD_VARS})
+            if args.threads == 1:  # XLA's CPU client ignores OMP_NUM_THREADS
+                env["XLA_FLAGS"] = (env.get("XLA_FLAGS", "") +
+                                    " --xla_cpu_multi_thread_eigen=false"
+                                    " intra_op_parallelism_threads=1").strip()
         for rnd in range(args.repeats):
             for (wl, fw), cell in cells.items():
                 if cell["status"] in ("skip", "error"):
@@ -292,10 +298,14 @@ def main(argv=None):
               "",
               f"- date: {datetime.datetime.now().strftime('%Y-%m-%d %H:%M')} "
               f"({time.time() - started:.0f} s for the whole run)",
-              f"- machine: {common.machine_info()}",
+              f"- machine: {common.machine_info()}; load average (1 min) {load_before} at "
+              f"the start, {_load()} at the end (other processes share the cores: "
+              "figures scale with it)",
               f"- versions: {versions(frameworks)}; Python {sys.version.split()[0]}",
               f"- command: `{command.strip()}` (median of {args.repeats} fresh processes "
-              "per figure)"]
+              "per figure)",
+              f"- threads per process: " + (f"{args.threads} (--threads)" if args.threads else
+                                            "each library's default (all cores)")]
     table = render(cells, order, modules, frameworks, header)
     print(table)
     if args.out:
@@ -304,6 +314,13 @@ def main(argv=None):
         _write_atomic(args.json, json.dumps({f"{wl}/{fw}": c for (wl, fw), c in cells.items()},
                                             indent=1))
     return 0
+
+
+def _load():
+    try:
+        return f"{os.getloadavg()[0]:.1f}"
+    except OSError:
+        return "n/a"
 
 
 def _write_atomic(path, text):
