@@ -254,3 +254,17 @@ def test_small_cnn_learns_bars():
     model.compile(optimizers.Adam(0.01), "sparse_categorical_crossentropy", metrics=["accuracy"])
     history = model.fit(x, y, batch_size=16, epochs=12, verbose=0)
     assert history.history["accuracy"][-1] > 0.9
+
+
+def test_concurrent_predict_from_threads_matches_serial():
+    from concurrent.futures import ThreadPoolExecutor
+
+    backend.set_random_seed(4)
+    model = Sequential([Conv2D(4, 3, activation="relu", input_shape=(10, 10, 2)),
+                        MaxPooling2D(), Conv2D(3, 3, padding="same"), Flatten(), Dense(2)])
+    xs = [np.random.default_rng(i).random((9, 10, 10, 2)).astype(np.float32) for i in range(6)]
+    expected = [model.predict(x, verbose=0) for x in xs]
+    with ThreadPoolExecutor(3) as pool:
+        got = list(pool.map(lambda x: model.predict(x, verbose=0), xs))
+    for e, g in zip(expected, got):
+        np.testing.assert_allclose(g, e, rtol=1e-6)

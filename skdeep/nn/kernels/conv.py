@@ -1,6 +1,6 @@
-"""Convolution kernels on channels_last images: im2col / col2im and direct paths.
+"""Convolution kernels on channels_last images: im2col / col2im and fused bias + relu.
 
-A convolution is one large matrix product per batch: ``im2col`` lays every
+A convolution is a large matrix product: ``im2col`` lays every
 receptive field of ``x`` (n, h, w, c) out as a row of ``cols``
 (n * oh * ow, kh * kw * c), ordered (ky, kx, channel) so that it matches the
 Keras kernel layout (kh, kw, c, filters) reshaped to (kh * kw * c, filters).
