@@ -330,3 +330,57 @@ def test_lstm_learns_which_token_comes_first():
     model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
     history = model.fit(X, y, epochs=30, batch_size=32, verbose=0)
     assert history.history["accuracy"][-1] > 0.9
+
+
+@pytest.mark.parametrize("make", [
+    lambda: LSTM(4, return_sequences=True, return_state=True, dropout=0.2,
+                 recurrent_dropout=0.3, seed=5),
+    lambda: GRU(4, go_backwards=True, return_state=True, recurrent_dropout=0.3, seed=5),
+    lambda: GRU(4, reset_after=False, return_sequences=True, zero_output_for_mask=True),
+    lambda: SimpleRNN(4, return_sequences=True, dropout=0.3, seed=5),
+    lambda: Bidirectional(LSTM(4, return_sequences=True), merge_mode="sum"),
+], ids=["lstm", "gru-backwards", "gru-reset-before", "simple-rnn", "bidirectional"])
+def test_row_ranges_on_threads_match_one_range(make, monkeypatch):
+    """Several row ranges (run on the thread pool) give the single-range results."""
+    from skdeep.nn.layers import recurrent
+
+    rng = np.random.default_rng(9)
+    x, mask = rng.standard_normal((70, 5, 3)), rng.random((70, 5)) < 0.8
+    results = []
+    for n_parts in (1, 3):
+        bounds = np.linspace(0, 70, n_parts + 1).astype(int)
+        monkeypatch.setattr(recurrent._THREADS, "parts",
+                            lambda batch, b=bounds: list(zip(b[:-1], b[1:])))
+        with backend.floatx_scope("float64"):
+            backend.set_random_seed(0)
+            layer = make()
+            layer.build((None, 5, 3))
+            out, backward = layer.forward(x, training=True, mask=mask)
+            outs = out if isinstance(out, list) else [out]
+            outs = [o.copy() for o in outs]
+            dys = [np.random.default_rng(1).standard_normal(o.shape) for o in outs]
+            dx = backward(dys if isinstance(out, list) else dys[0]).copy()
+        results.append((outs, dx, [w.grad.copy() for w in layer.weights]))
+    (o1, dx1, g1), (o3, dx3, g3) = results
+    for a, b in zip(o1 + [dx1] + g1, o3 + [dx3] + g3):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    assert len(recurrent._THREADS.parts.__defaults__[0]) == 4  # the 3-range split was used
+
+
+def test_threads_restore_the_blas_thread_count(monkeypatch):
+    from threadpoolctl import threadpool_info
+
+    from skdeep.nn.layers import recurrent
+
+    monkeypatch.setattr(recurrent._THREADS, "parts", lambda batch: [(0, 30), (30, batch)])
+    before = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+    seen = []
+    layer = LSTM(3)
+    layer.build((None, 4, 2))
+    layer._recur = (lambda inner: lambda part: (seen.append(
+        [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]),
+        inner(part)))(layer._recur)
+    layer(np.ones((60, 4, 2), np.float32))
+    assert seen and all(n == 1 for counts in seen for n in counts)  # one BLAS thread inside
+    assert [lib["num_threads"] for lib in threadpool_info()
+            if lib["user_api"] == "blas"] == before

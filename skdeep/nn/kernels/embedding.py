@@ -1,7 +1,7 @@
 """Embedding lookup and its gradient (a scatter-add of rows).
 
-``ids`` is a 1-D int64 array of row indices already checked to lie in
-``[0, input_dim)``; tables and gradients are 2-D C-contiguous arrays.
+``ids`` are int64 row indices already checked to lie in ``[0, input_dim)``;
+tables and gradients are 2-D C-contiguous arrays.
 """
 from numba import njit
 
@@ -22,13 +22,16 @@ def embedding_forward(table, ids, out):
 
 @njit(**_EW)
 def embedding_backward(ids, dy, grad):
-    """grad[ids[k]] += dy[k] for every k (repeated ids accumulate).
+    """grad[ids[i, k]] += dy[i, k] for every (i, k) (repeated ids accumulate).
 
+    ids: (n, m); dy: (n, m, output_dim), any strides (a recurrent layer's
+    input gradient is a transposed view: reading it in place saves a copy).
     Serial on purpose: repeated ids would race between threads, and one pass
-    over ``len(ids) * output_dim`` values is memory-bound anyway.
+    over the gradient is memory-bound anyway.
     """
-    for k in range(ids.shape[0]):
-        g = grad[ids[k]]
-        d = dy[k]
-        for j in range(g.shape[0]):
-            g[j] += d[j]
+    for i in range(ids.shape[0]):
+        for k in range(ids.shape[1]):
+            g = grad[ids[i, k]]
+            d = dy[i, k]
+            for j in range(g.shape[0]):
+                g[j] += d[j]

@@ -7,9 +7,10 @@ per step (``np.dot`` on contiguous row blocks, i.e. BLAS) followed by one
 fused pass over the gates. States are stored for the backward pass:
 ``H`` and ``C`` have ``T + 1`` steps, ``H[0]`` being the initial state.
 
-Every kernel works on the batch rows ``[b0, b1)`` only, so the ``*_parallel``
-drivers can hand disjoint row ranges to threads with no synchronisation
-between time steps. Row blocks given to BLAS have at most ``BLOCK`` rows:
+Every kernel works on the batch rows ``[b0, b1)`` of its arrays; the layer
+gives each thread the arrays of its own rows (time-major within the part,
+so that a step's rows are contiguous), so threads never wait for each other
+inside the sequence loop. Row blocks given to BLAS have at most ``BLOCK`` rows:
 below that size OpenBLAS runs single-threaded (its threading threshold is
 ``m * n * k <= 4 * 65536``) and takes its small-matrix path, which on 2 cores
 was as fast per row as big blocks and never fights our own threads.
@@ -26,7 +27,7 @@ vectorisable float32 tanh/sigmoid (rational approximation, max abs error
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from . import JIT
 from .activations import (ELU, EXPONENTIAL, HARD_SIGMOID, LEAKY_RELU, LINEAR, RELU, RELU6,
@@ -602,23 +603,3 @@ def gru_v1_backward(dY, dH, UzrT, UhT, H, G, mask, rmask, act, ract, zero_out, d
             else:
                 for j in range(u):
                     dh[j] = dh[j] * g[j] + dm[j] + drh[j] * gr[j]
-
-
-# ----------------------------------------------------------------------------- batch-parallel drivers
-# The recurrences of different samples are independent: each thread runs
-# every time step on its own rows, so threads never wait for each other
-# inside the sequence loop.
-@njit(parallel=True, **JIT)
-def lstm_forward_parallel(zx, bias, U, mask, rmask, act, ract, fast, H, C, G, TC, Zt, HD,
-                          bounds):
-    for p in prange(bounds.shape[0] - 1):
-        lstm_forward(zx, bias, U, mask, rmask, act, ract, fast, H, C, G, TC, Zt, HD, bounds[p],
-                     bounds[p + 1])
-
-
-@njit(parallel=True, **JIT)
-def lstm_backward_parallel(dY, dH, dC, UT, C, G, TC, mask, rmask, act, ract, zero_out, dZ, DHM,
-                           bounds):
-    for p in prange(bounds.shape[0] - 1):
-        lstm_backward(dY, dH, dC, UT, C, G, TC, mask, rmask, act, ract, zero_out, dZ, DHM,
-                      bounds[p], bounds[p + 1])

@@ -109,14 +109,21 @@ class Embedding(Layer):
     def forward(self, inputs, training=False, ws=None):
         ids = self._ids(inputs)
         flat = np.ascontiguousarray(ids).reshape(-1)
+        ids2 = flat.reshape(ids.shape) if ids.ndim == 2 else None
         table = self.embeddings.value
         out = get_buffer(ws, "y", (flat.shape[0], self.output_dim), table.dtype)
         emb_k.embedding_forward(table, flat, out)
 
         def backward(dy):
-            if self.trainable:
-                dy2 = np.ascontiguousarray(dy, dtype=table.dtype).reshape(out.shape)
-                emb_k.embedding_backward(flat, dy2, self.embeddings.grad)
+            if not self.trainable:
+                return None
+            dy = np.asarray(dy, dtype=table.dtype)
+            if ids.ndim == 2:
+                emb_k.embedding_backward(ids2, dy, self.embeddings.grad)
+            else:
+                emb_k.embedding_backward(flat.reshape(-1, 1),
+                                         np.ascontiguousarray(dy).reshape(-1, 1, self.output_dim),
+                                         self.embeddings.grad)
             return None
 
         return out.reshape(ids.shape + (self.output_dim,)), backward
