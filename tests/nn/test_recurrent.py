@@ -164,7 +164,7 @@ def test_pre_padded_sequences_give_the_unpadded_result():
     mask = np.array([[False] * 3 + [True] * 4])
     for layer in (SimpleRNN(4), LSTM(4), GRU(4), GRU(4, reset_after=False)):
         layer.build((None, None, 3))
-        np.testing.assert_allclose(layer(padded, mask=mask), layer(seq), rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(layer(padded, mask=mask), layer(seq), rtol=1e-5, atol=1e-6)
 
 
 # --------------------------------------------------------------------------- Bidirectional
@@ -269,10 +269,12 @@ def test_batch_invariance(cell):
     make = CELLS[cell][0]
     rng = np.random.default_rng(6)
     x, mask = rng.standard_normal((37, 5, 3)).astype(np.float32), rng.random((37, 5)) < 0.8
+    backend.set_random_seed(6)
     layer = make(4, return_sequences=True)
     whole = layer(x, mask=mask)
     rows = np.concatenate([layer(x[i:i + 1], mask=mask[i:i + 1]) for i in range(len(x))])
-    np.testing.assert_allclose(whole, rows, rtol=1e-6, atol=1e-7)
+    # float32: BLAS sums in another order for one row than for blocks of rows
+    np.testing.assert_allclose(whole, rows, rtol=1e-5, atol=1e-6)
 
 
 def test_config_round_trip_predicts_the_same():
