@@ -151,6 +151,8 @@ def test_weight_layout_config_round_trip_and_set_weights():
     np.testing.assert_array_equal(clone(x), layer(x))
     assert clone.get_config() == layer.get_config()
     assert layer.get_config()["kernel_size"] == [2, 3]
+    constrained = Conv2D(2, 3, kernel_constraint="non_neg", bias_constraint="max_norm")
+    assert Conv2D.from_config(constrained.get_config()).get_config() == constrained.get_config()
     assert Conv1D(2, 3).get_config()["padding"] == "valid"
 
 
@@ -268,3 +270,13 @@ def test_concurrent_predict_from_threads_matches_serial():
         got = list(pool.map(lambda x: model.predict(x, verbose=0), xs))
     for e, g in zip(expected, got):
         np.testing.assert_allclose(g, e, rtol=1e-6)
+
+
+def test_kernel_constraint_is_applied_after_each_step():
+    backend.set_random_seed(5)
+    model = Sequential([Conv2D(3, 2, kernel_constraint="non_neg", input_shape=(4, 4, 1)),
+                        Flatten(), Dense(1)])
+    model.compile("sgd", "mse")
+    x = np.random.default_rng(10).standard_normal((8, 4, 4, 1)).astype(np.float32)
+    model.fit(x, x.sum(axis=(1, 2, 3)), epochs=2, verbose=0)
+    assert (model.layers[0].get_weights()[0] >= 0).all()

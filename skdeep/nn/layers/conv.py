@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numba
 import numpy as np
 
-from .. import activations, initializers, regularizers
+from .. import activations, constraints, initializers, regularizers
 from ..kernels import activations as act_k
 from ..kernels import conv as conv_k
 from .base import Layer, get_buffer
@@ -158,7 +158,7 @@ class _Conv(ActivationMixin, Layer):
                  dilation_rate=1, groups=1, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 **kwargs):
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(**kwargs)
         who = f"{type(self).__name__}"
         if (isinstance(filters, bool) or not isinstance(filters, (int, np.integer))
@@ -180,6 +180,8 @@ class _Conv(ActivationMixin, Layer):
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.activity_regularizer = regularizers.get(activity_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
 
     # ------------------------------------------------------------ shapes
     def _check_input_shape(self, input_shape):
@@ -195,9 +197,10 @@ class _Conv(ActivationMixin, Layer):
         self._check_input_shape(input_shape)
         shape = self.kernel_size + (int(input_shape[-1]), self.filters)
         self.kernel = self.add_weight("kernel", shape, self.kernel_initializer,
-                                      self.kernel_regularizer)
+                                      self.kernel_regularizer, constraint=self.kernel_constraint)
         self.bias = (self.add_weight("bias", (self.filters,), self.bias_initializer,
-                                     self.bias_regularizer) if self.use_bias else None)
+                                     self.bias_regularizer, constraint=self.bias_constraint)
+                     if self.use_bias else None)
         self.built = True
 
     def compute_output_shape(self, input_shape):
@@ -325,7 +328,9 @@ class _Conv(ActivationMixin, Layer):
                       bias_initializer=initializers.serialize(self.bias_initializer),
                       kernel_regularizer=regularizers.serialize(self.kernel_regularizer),
                       bias_regularizer=regularizers.serialize(self.bias_regularizer),
-                      activity_regularizer=regularizers.serialize(self.activity_regularizer))
+                      activity_regularizer=regularizers.serialize(self.activity_regularizer),
+                      kernel_constraint=constraints.serialize(self.kernel_constraint),
+                      bias_constraint=constraints.serialize(self.bias_constraint))
         return config
 
 
@@ -353,6 +358,8 @@ class Conv2D(_Conv):
     kernel_initializer, bias_initializer : str or Initializer
         Default ``'glorot_uniform'`` and ``'zeros'``, as in Keras.
     kernel_regularizer, bias_regularizer, activity_regularizer : optional
+    kernel_constraint, bias_constraint : optional
+        Constraints from ``skdeep.nn.constraints`` applied after each step.
 
     Weights are ``kernel`` of shape ``(kh, kw, in_channels, filters)`` and
     ``bias`` of shape ``(filters,)``, as in Keras.
@@ -371,10 +378,11 @@ class Conv2D(_Conv):
                  dilation_rate=(1, 1), groups=1, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 **kwargs):
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate,
                          groups, activation, use_bias, kernel_initializer, bias_initializer,
-                         kernel_regularizer, bias_regularizer, activity_regularizer, **kwargs)
+                         kernel_regularizer, bias_regularizer, activity_regularizer,
+                         kernel_constraint, bias_constraint, **kwargs)
 
 
 class Conv1D(_Conv):
@@ -398,10 +406,11 @@ class Conv1D(_Conv):
                  dilation_rate=1, groups=1, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 **kwargs):
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate,
                          groups, activation, use_bias, kernel_initializer, bias_initializer,
-                         kernel_regularizer, bias_regularizer, activity_regularizer, **kwargs)
+                         kernel_regularizer, bias_regularizer, activity_regularizer,
+                         kernel_constraint, bias_constraint, **kwargs)
 
 
 Convolution1D = Conv1D
