@@ -280,3 +280,15 @@ def test_kernel_constraint_is_applied_after_each_step():
     x = np.random.default_rng(10).standard_normal((8, 4, 4, 1)).astype(np.float32)
     model.fit(x, x.sum(axis=(1, 2, 3)), epochs=2, verbose=0)
     assert (model.layers[0].get_weights()[0] >= 0).all()
+
+
+def test_blas_threads_are_restored_after_conv_and_pooling():
+    from threadpoolctl import threadpool_info
+
+    before = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+    layer = Conv2D(3, 3, activation="relu")
+    y, backward = layer.forward(np.random.default_rng(11).random((4, 6, 6, 2), np.float32))
+    backward(np.ones_like(y))
+    MaxPooling2D()(y)
+    after = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+    assert after == before

@@ -70,7 +70,7 @@ class _Pooling(Layer):
             else:
                 pool_k.avg_pool_forward(x[lo:hi], ph, pw, sh, sw, pt, pl, y[lo:hi])
 
-        parallel_for(forward_block, n)
+        parallel_for(forward_block, n, blas=False)
 
         def backward(dy):
             dy = np.ascontiguousarray(dy, dtype=x.dtype).reshape(y.shape)
@@ -84,7 +84,7 @@ class _Pooling(Layer):
                 else:
                     pool_k.avg_pool_backward(dy[lo:hi], ph, pw, sh, sw, pt, pl, dx[lo:hi])
 
-            parallel_for(backward_block, n)
+            parallel_for(backward_block, n, blas=False)
             return dx.reshape(shape)
 
         out_shape = (n,) + ((oh, ow) if self.rank == 2 else (ow,)) + (c,)
