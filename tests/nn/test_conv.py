@@ -287,6 +287,7 @@ def test_blas_threads_are_restored_after_conv_and_pooling():
 
     before = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
     layer = Conv2D(3, 3, activation="relu")
+    layer.build((None, 6, 6, 2))
     y, backward = layer.forward(np.random.default_rng(11).random((4, 6, 6, 2), np.float32))
     backward(np.ones_like(y))
     MaxPooling2D()(y)
