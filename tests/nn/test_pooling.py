@@ -66,6 +66,10 @@ def test_pool_defaults_and_known_values():
     y = AveragePooling2D(2, strides=1, padding="same")(np.arange(9.0).reshape(1, 3, 3, 1))
     np.testing.assert_allclose(y[0, :, :, 0], [[2, 3, 3.5], [5, 6, 6.5], [6.5, 7.5, 8]])
     assert MaxPooling1D().get_config()["pool_size"] == [2]
+    # integer images are pooled as floats (no truncated averages)
+    avg = AveragePooling2D().forward(np.arange(4).reshape(1, 2, 2, 1))[0]
+    assert avg.dtype == np.float32 and avg[0, 0, 0, 0] == 1.5
+    assert GlobalAveragePooling1D().forward(np.array([[[1], [2]]]))[0][0, 0] == 1.5
 
 
 def test_max_pool_routes_gradient_to_the_maximum_only():

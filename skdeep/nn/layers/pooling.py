@@ -13,6 +13,11 @@ from .conv import check_data_format, conv_geometry, normalize_padding, normalize
     output_length, parallel_for
 
 
+def _float_dtype(inputs, default):
+    """Pool float inputs in their own precision, anything else in the layer's."""
+    return inputs.dtype if inputs.dtype.kind == "f" else default
+
+
 class _Pooling(Layer):
     """Shared implementation of the local pooling layers."""
 
@@ -47,7 +52,7 @@ class _Pooling(Layer):
     def forward(self, inputs, training=False, ws=None):
         self._check_rank(inputs.shape)
         shape = inputs.shape
-        x = np.ascontiguousarray(inputs)
+        x = np.ascontiguousarray(inputs, dtype=_float_dtype(inputs, self.dtype))
         if self.rank == 1:
             x = x.reshape(shape[0], 1, shape[1], shape[2])
         n, h, w, c = x.shape
@@ -223,7 +228,8 @@ class _GlobalPooling(Layer):
         shape = inputs.shape
         if 0 in shape[1:-1]:
             raise ValueError(f"Layer '{self.name}' cannot pool an empty input of shape {shape}")
-        x3 = np.ascontiguousarray(inputs).reshape(shape[0], -1, shape[-1])
+        x3 = np.ascontiguousarray(inputs, dtype=_float_dtype(inputs, self.dtype))
+        x3 = x3.reshape(shape[0], -1, shape[-1])
         y, pool_backward = self._pool(x3, mask, ws)
         out_shape = (shape[0],) + (1,) * self.rank + (shape[-1],) if self.keepdims else y.shape
 
