@@ -12,7 +12,6 @@ Positions outside the image (padding) read as zero. A 1-D convolution is the
 Kernels are serial; the layers call them on chunks of samples from several
 threads (see ``skdeep.nn.layers.conv.parallel_for``).
 """
-import numpy as np
 from numba import njit
 
 from . import JIT

@@ -6,7 +6,6 @@ pass that writes the whole input gradient. Windows that reach into the
 padding ignore it: a maximum is taken over the valid positions only and an
 average divides by the number of valid positions, as Keras does.
 """
-import numpy as np
 from numba import njit
 
 from . import JIT

@@ -207,9 +207,10 @@ class _Conv(ActivationMixin, Layer):
     # ------------------------------------------------------------ shapes
     def _check_input_shape(self, input_shape):
         if len(input_shape) != self.rank + 2:
+            axes = "steps" if self.rank == 1 else "height, width"
             raise ValueError(f"{type(self).__name__} layer '{self.name}' expects inputs of rank "
-                             f"{self.rank + 2} (batch, {'steps' if self.rank == 1 else 'height, width'}"
-                             f", channels), got shape {tuple(input_shape)}")
+                             f"{self.rank + 2} (batch, {axes}, channels), got shape "
+                             f"{tuple(input_shape)}")
         if input_shape[-1] is None:
             raise ValueError(f"Layer '{self.name}' needs a known channel dimension, got input "
                              f"shape {tuple(input_shape)}")
