@@ -386,3 +386,18 @@ def test_threads_restore_the_blas_thread_count(monkeypatch):
     assert seen and all(n == 1 for counts in seen for n in counts)  # one BLAS thread inside
     assert [lib["num_threads"] for lib in threadpool_info()
             if lib["user_api"] == "blas"] == before
+
+
+def test_concurrent_predict_from_threads():
+    """Callers on several threads share the row-range pool and BLAS limit safely."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    backend.set_random_seed(3)
+    model = Sequential([Embedding(20, 4, input_shape=(6,)),
+                        Bidirectional(GRU(5, return_sequences=True)), LSTM(3), Dense(2)])
+    X = np.random.default_rng(4).integers(0, 20, (8, 96, 6))
+    expected = [model.predict(x, batch_size=96, verbose=0) for x in X]
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda x: model.predict(x, batch_size=96, verbose=0), X))
+    for e, g in zip(expected, got):
+        np.testing.assert_array_equal(e, g)
