@@ -7,10 +7,9 @@ from numba import njit
 
 from . import JIT
 
-_EW = dict(JIT, error_model="numpy")
 
 
-@njit(**_EW)
+@njit(**JIT)
 def embedding_forward(table, ids, out):
     """out[k] = table[ids[k]] for every k; out: (len(ids), output_dim)."""
     for k in range(ids.shape[0]):
@@ -20,7 +19,7 @@ def embedding_forward(table, ids, out):
             o[j] = row[j]
 
 
-@njit(**_EW)
+@njit(**JIT)
 def embedding_backward(ids, dy, grad):
     """grad[ids[i, k]] += dy[i, k] for every (i, k) (repeated ids accumulate).
 

@@ -37,9 +37,9 @@ BLOCK = 16
 #: activation codes the recurrent kernels implement (derivative from the output)
 SUPPORTED = (LINEAR, RELU, SIGMOID, TANH, ELU, SELU, SOFTPLUS, SOFTSIGN, LEAKY_RELU,
              HARD_SIGMOID, EXPONENTIAL, RELU6)
-# Elementwise passes must vectorise: numpy's error model drops the division
-# by zero check, fastmath lets LLVM use FMA and reorder the polynomial.
-_EW = dict(JIT, fastmath=True, error_model="numpy")
+# Elementwise passes must vectorise: fastmath lets LLVM contract to FMA,
+# reorder the polynomial and use a reciprocal estimate for its division.
+_EW = dict(JIT, fastmath=True)
 
 _F0 = np.float32(0.5)
 _F1 = np.float32(1.0)
