@@ -25,7 +25,9 @@ def _to_array(a, what):
 
 
 def check_finite(arr, what):
-    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+    # a finite sum means every value is finite (NaN and inf propagate); only an
+    # overflowing sum of finite values needs the elementwise test
+    if arr.dtype.kind == "f" and not np.isfinite(arr.sum()) and not np.isfinite(arr).all():
         bad = "NaN" if np.isnan(arr).any() else "infinite"
         raise ValueError(f"{what} contains {bad} values; clean or impute them before training")
 

@@ -266,6 +266,35 @@ class Model(Layer):
             tape.append((node, backward))
         return [values[id(t)] for t in self._output_tensors], tape, values
 
+    def _chain_plan(self):
+        """For a plain chain of single-input layers (no masks, no call kwargs):
+        the layers in order, so inference can skip the graph bookkeeping."""
+        plan = self.__dict__.get("_plan")
+        if plan is None or plan[0] is not self._nodes:
+            chain = len(self._input_tensors) == 1 and len(self._output_tensors) == 1
+            prev = self._input_tensors[0] if chain else None
+            for node in self._nodes:
+                if not chain:
+                    break
+                chain = (not node.list_input and len(node.inputs) == 1 and node.inputs[0] is prev
+                         and len(node.outputs) == 1 and not node.call_kwargs
+                         and not node.layer.consumes_mask and not isinstance(node.layer, Model)
+                         and type(node.layer).compute_mask is Layer.compute_mask)
+                prev = node.outputs[0]
+            chain = chain and prev is self._output_tensors[0]
+            plan = self._plan = (self._nodes, [n.layer for n in self._nodes] if chain else None)
+        return plan[1]
+
+    def _infer(self, xs, ws_map):
+        """Inference-mode outputs (a list), through the chain fast path when possible."""
+        layers = self._chain_plan()
+        if layers is None:
+            return self._run(xs, False, ws_map)[0]
+        x = xs[0]
+        for layer, ws in zip(layers, ws_map):
+            x = layer.forward(x, False, ws)[0]
+        return [x]
+
     @staticmethod
     def _with_activity_penalty(reg, outs, backward, penalties):
         n = max(outs[0].shape[0], 1) if outs[0].ndim else 1

@@ -698,11 +698,11 @@ def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None
     n = data.n_samples(xs, "the input arrays")
     ws = _predict_ws(self)
     if n <= batch_size:
-        outs = [o.copy() for o in self._run(xs, False, ws)[0]]
+        outs = [o.copy() for o in self._infer(xs, ws)]
     else:
         outs = None
         for start in range(0, n, batch_size):
-            part = self._run(data.take(xs, slice(start, start + batch_size)), False, ws)[0]
+            part = self._infer(data.take(xs, slice(start, start + batch_size)), ws)
             if outs is None:
                 outs = [np.empty((n,) + o.shape[1:], o.dtype) for o in part]
             for o, p in zip(outs, part):
@@ -715,6 +715,6 @@ def predict_on_batch(self, x):
     self._ensure_graph(x)
     xs = data.standardize_inputs(self, x)
     data.n_samples(xs, "the input arrays")
-    outs = [o.copy() for o in self._run(xs, False, _predict_ws(self))[0]]
+    outs = [o.copy() for o in self._infer(xs, _predict_ws(self))]
     return outs if self._output_is_list else outs[0]
 
