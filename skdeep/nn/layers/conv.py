@@ -15,15 +15,9 @@ direct Numba kernel for shallow inputs lost to im2col + BLAS (2.9 ms vs 1.8 ms
 forward, 64x28x28x1 -> 32 filters); Numba ``parallel=True`` kernels between
 BLAS calls lost badly whenever other processes used the cores.
 """
-import contextlib
-import os
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
-import numba
 import numpy as np
 
-from .. import activations, constraints, initializers, regularizers
+from .. import activations, constraints, initializers, regularizers, threads
 from ..kernels import activations as act_k
 from ..kernels import conv as conv_k
 from .base import Layer, get_buffer
@@ -86,16 +80,11 @@ def output_length(size, kernel, stride, dilation, padding):
 
 
 # --------------------------------------------------------------------- threads
-# Convolutions and pooling split the batch into blocks, one per worker, and each
-# block into chunks of samples sized so that a chunk's im2col columns stay in
-# the core's L2 cache between im2col, the matrix product and the fused
-# activation. Workers are Python threads running nogil Numba kernels and
-# single-threaded BLAS calls: unlike Numba's parallel pool next to BLAS's pool,
-# waiting threads sleep instead of spinning against each other on few cores.
+# Convolutions and pooling split the batch into blocks, one per worker
+# (``threads.run_blocks``), and each block into chunks of samples sized so that
+# a chunk's im2col columns stay in the core's L2 cache between im2col, the
+# matrix product and the fused activation.
 _CHUNK_FLOATS = 1 << 17
-_pool = None
-_pool_pid = None
-_pool_lock = threading.Lock()
 
 
 def chunk_samples(per_sample, width):
@@ -103,71 +92,12 @@ def chunk_samples(per_sample, width):
     return max(1, _CHUNK_FLOATS // max(per_sample * width, 1))
 
 
-def n_workers(n_items):
-    """Workers to use: Numba's current thread count (what ``backend.thread_limits``
-    and joblib set), at most one per item."""
-    return max(1, min(numba.get_num_threads(), n_items))
-
-
-def _executor():
-    global _pool, _pool_pid
-    with _pool_lock:
-        if _pool is None or _pool_pid != os.getpid():  # threads do not survive a fork
-            _pool = ThreadPoolExecutor(max(numba.config.NUMBA_NUM_THREADS - 1, 1),
-                                       thread_name_prefix="skdeep-conv")
-            _pool_pid = os.getpid()
-        return _pool
-
-
-class _SingleThreadedBlas:
-    """Set every BLAS library to one thread inside the block, restore on exit.
-
-    Talks to the libraries' own thread setters (found once by threadpoolctl):
-    a few microseconds, against ~30 us for ``threadpool_limits`` per call.
-    """
-
-    _libs = None
-
-    def __enter__(self):
-        if _SingleThreadedBlas._libs is None:
-            from threadpoolctl import ThreadpoolController
-
-            _SingleThreadedBlas._libs = [lib for lib in ThreadpoolController().lib_controllers
-                                         if lib.user_api == "blas"]
-        self._saved = []
-        for lib in self._libs:
-            n = lib.num_threads
-            if n != 1:
-                lib.set_num_threads(1)
-                self._saved.append((lib, n))
-        return self
-
-    def __exit__(self, *exc):
-        for lib, n in self._saved:
-            lib.set_num_threads(n)
-
-
 def parallel_for(fn, n_items, workers=None, blas=True):
-    """Call ``fn(worker, lo, hi)`` on contiguous blocks covering ``range(n_items)``.
+    """``fn(worker, lo, hi)`` over blocks of ``range(n_items)`` (see threads.run_blocks)."""
+    threads.run_blocks(fn, n_items, workers, blas)
 
-    Block 0 runs in the calling thread. With ``blas`` (``fn`` multiplies
-    matrices) BLAS is single-threaded meanwhile, restored on exit: the
-    products are chunk-sized, and BLAS's own threads would only oversubscribe
-    the cores the workers already use.
-    """
-    workers = n_workers(n_items) if workers is None else workers
-    bounds = [n_items * k // workers for k in range(workers + 1)]
-    with _SingleThreadedBlas() if blas else contextlib.nullcontext():
-        if workers == 1:
-            fn(0, 0, n_items)
-            return
-        futures = [_executor().submit(fn, k, bounds[k], bounds[k + 1])
-                   for k in range(1, workers)]
-        try:
-            fn(0, bounds[0], bounds[1])
-        finally:
-            for f in futures:
-                f.result()
+
+n_workers = threads.n_blocks
 
 
 class _Conv(ActivationMixin, Layer):
