@@ -247,6 +247,8 @@ def test_bad_inputs_raise_clear_errors():
         layer(np.ones((2, 0, 3), np.float32))
     with pytest.raises(ValueError, match="features"):
         LSTM(2).build((None, 5))
+    with pytest.raises(ValueError, match="initial_state"):
+        layer(np.ones((2, 5, 3), np.float32), initial_state=[np.zeros((2, 2))] * 2)
 
 
 # --------------------------------------------------------------------------- behaviour

@@ -245,7 +245,10 @@ class _RNN(Layer):
         part["H"][0] = 0
         return part
 
-    def forward(self, inputs, training=False, ws=None, mask=None):
+    def forward(self, inputs, training=False, ws=None, mask=None, initial_state=None):
+        if initial_state is not None:
+            raise ValueError(f"{type(self).__name__} '{self.name}': initial_state is not "
+                             "supported; recurrent layers start from zero states")
         x, mask = self._check(inputs, mask)
         B, T, F = x.shape
         u, width, dtype = self.units, self._n_gates * self.units, x.dtype
