@@ -14,22 +14,27 @@ the setting only when the last one ends). The number of blocks follows
 ``n_jobs`` and joblib's workers set.
 """
 import os
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numba
 
 _lock = threading.Lock()
-_state = {"pool": None, "pid": None, "users": 0, "saved": None, "libs": None}
+_state = {"pool": None, "pid": None, "users": 0, "saved": None, "libs": None,
+          "n_modules": 0}
 
 
 def _blas_libs():
-    if _state["libs"] is None:
+    # The libraries' own setters cost ~10 us, threadpool_limits() ~30 us. A
+    # module imported since the last scan may have loaded another BLAS (scipy
+    # ships its own OpenBLAS), so scan again when sys.modules has grown.
+    if _state["libs"] is None or _state["n_modules"] != len(sys.modules):
         from threadpoolctl import ThreadpoolController
 
-        # the libraries' own setters cost ~10 us, threadpool_limits() ~30 us
         _state["libs"] = [lib for lib in ThreadpoolController().lib_controllers
                           if lib.user_api == "blas"]
+        _state["n_modules"] = len(sys.modules)
     return _state["libs"]
 
 
@@ -37,7 +42,7 @@ class _SingleThreadedBlas:
     def __enter__(self):
         with _lock:
             if _state["users"] == 0:
-                libs = _blas_libs()
+                libs = _state["active"] = _blas_libs()
                 _state["saved"] = [lib.num_threads for lib in libs]
                 for lib, n in zip(libs, _state["saved"]):
                     if n != 1:
@@ -49,7 +54,7 @@ class _SingleThreadedBlas:
         with _lock:
             _state["users"] -= 1
             if _state["users"] == 0:
-                for lib, n in zip(_state["libs"], _state["saved"]):
+                for lib, n in zip(_state["active"], _state["saved"]):
                     if n != 1:
                         lib.set_num_threads(n)
 

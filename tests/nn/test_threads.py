@@ -3,13 +3,8 @@ import threading
 
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_info, threadpool_limits
 
 from skdeep.nn import threads
-
-
-def blas_threads():
-    return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
 
 
 def test_blocks_cover_range_once():
@@ -36,22 +31,36 @@ def test_error_in_a_block_is_raised_after_all_blocks_finish():
     assert done == [0]
 
 
-def test_overlapping_guards_restore_blas_threads_once_last_exits():
-    with threadpool_limits(limits=2, user_api="blas"):
-        before = blas_threads()
-        inner_started, release = threading.Event(), threading.Event()
+class FakeBlas:
+    user_api = "blas"
 
-        def other():
-            with threads.single_threaded_blas():
-                inner_started.set()
-                release.wait(5)
+    def __init__(self, n):
+        self.num_threads = n
 
-        t = threading.Thread(target=other)
-        t.start()
-        inner_started.wait(5)
+    def set_num_threads(self, n):
+        self.num_threads = n
+
+
+def test_overlapping_guards_restore_blas_threads_once_last_exits(monkeypatch):
+    libs = [FakeBlas(2), FakeBlas(4)]
+    monkeypatch.setattr(threads, "_blas_libs", lambda: libs)
+    inner_started, release = threading.Event(), threading.Event()
+
+    def other():
         with threads.single_threaded_blas():
-            assert all(n == 1 for n in blas_threads())
-        assert all(n == 1 for n in blas_threads())  # the other section still runs
-        release.set()
-        t.join()
-        assert blas_threads() == before
+            inner_started.set()
+            release.wait(5)
+
+    t = threading.Thread(target=other)
+    t.start()
+    inner_started.wait(5)
+    with threads.single_threaded_blas():
+        assert [lib.num_threads for lib in libs] == [1, 1]
+    assert [lib.num_threads for lib in libs] == [1, 1]  # the other section still runs
+    release.set()
+    t.join()
+    assert [lib.num_threads for lib in libs] == [2, 4]
+
+
+def test_blas_guard_finds_real_libraries():
+    assert threads._blas_libs(), "threadpoolctl found no BLAS library"
