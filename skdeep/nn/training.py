@@ -2,6 +2,7 @@
 
 These functions become methods of :class:`skdeep.nn.Model`.
 """
+import contextlib
 import copy
 import math
 
@@ -480,7 +481,41 @@ def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbac
     rng = backend.get_rng()
     want_batch_logs = cb_list.wants("on_train_batch_end")
     cb_list.notify("on_train_begin", {})
+    with _blas_policy(self, batch_size):
+        logs = _run_epochs(self, state, cb_list, epochs, initial_epoch, stream,
+                           batches_source if stream else None,
+                           None if stream else (xs, ys, sws, n), batch_size, shuffle, rng,
+                           want_batch_logs, val, validation_freq, validation_batch_size)
+    cb_list.notify("on_train_end", logs)
+    return history
+
+
+# Below this many multiply-adds in a step's largest Dense product, OpenBLAS's
+# second thread costs more in hand-offs than it saves (and collapses when the
+# cores are shared: measured 3-7x slower small-network epochs under load).
+_SMALL_GEMM_MACS = 4_000_000
+
+
+def _blas_policy(model, batch_size):
+    """Single-threaded BLAS for networks whose matrix products are small."""
+    from . import threads
+    from .layers.core import Dense
+
+    largest = 0
+    for layer in _all_layers(model):
+        if isinstance(layer, Dense) and layer.built:
+            largest = max(largest, batch_size * layer.kernel.value.size)
+    if 0 < largest < _SMALL_GEMM_MACS:
+        return threads.single_threaded_blas()
+    return contextlib.nullcontext()
+
+
+def _run_epochs(self, state, cb_list, epochs, initial_epoch, stream, batches_source, arrays,
+                batch_size, shuffle, rng, want_batch_logs, val, validation_freq,
+                validation_batch_size):
     logs = {}
+    if arrays is not None:
+        xs, ys, sws, n = arrays
     for epoch in range(initial_epoch, epochs):
         state.reset_metrics()
         cb_list.notify("on_epoch_begin", epoch, {})
@@ -508,8 +543,7 @@ def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbac
         cb_list.notify("on_epoch_end", epoch, logs)
         if self.stop_training:
             break
-    cb_list.notify("on_train_end", logs)
-    return history
+    return logs
 
 
 def _prepare_validation(model, validation_data):
