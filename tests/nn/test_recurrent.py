@@ -346,15 +346,13 @@ def test_lstm_learns_which_token_comes_first():
 ], ids=["lstm", "gru-backwards", "gru-reset-before", "simple-rnn", "bidirectional"])
 def test_row_ranges_on_threads_match_one_range(make, monkeypatch):
     """Several row ranges (run on the thread pool) give the single-range results."""
-    from skdeep.nn.layers import recurrent
+    from skdeep.nn.layers import _rnn_base
 
     rng = np.random.default_rng(9)
     x, mask = rng.standard_normal((70, 5, 3)), rng.random((70, 5)) < 0.8
-    results = []
+    results, used = [], []
     for n_parts in (1, 3):
-        bounds = np.linspace(0, 70, n_parts + 1).astype(int)
-        monkeypatch.setattr(recurrent._THREADS, "parts",
-                            lambda batch, b=bounds: list(zip(b[:-1], b[1:])))
+        monkeypatch.setattr(_rnn_base, "_blocks", lambda batch, n=n_parts: used.append(n) or n)
         with backend.floatx_scope("float64"):
             backend.set_random_seed(0)
             layer = make()
@@ -368,15 +366,15 @@ def test_row_ranges_on_threads_match_one_range(make, monkeypatch):
     (o1, dx1, g1), (o3, dx3, g3) = results
     for a, b in zip(o1 + [dx1] + g1, o3 + [dx3] + g3):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
-    assert len(recurrent._THREADS.parts.__defaults__[0]) == 4  # the 3-range split was used
+    assert 3 in used  # the 3-range split was used
 
 
 def test_threads_restore_the_blas_thread_count(monkeypatch):
     from threadpoolctl import threadpool_info
 
-    from skdeep.nn.layers import recurrent
+    from skdeep.nn.layers import _rnn_base
 
-    monkeypatch.setattr(recurrent._THREADS, "parts", lambda batch: [(0, 30), (30, batch)])
+    monkeypatch.setattr(_rnn_base, "_blocks", lambda batch: 2)
     before = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
     seen = []
     layer = LSTM(3)

@@ -1,93 +1,28 @@
 """Machinery shared by SimpleRNN, LSTM and GRU: configuration, shapes, masks,
 dropout, the row-range threads and the gradient GEMMs (see ``recurrent.py``).
 
-The batch is split into row ranges, one per thread (``numba.get_num_threads()``,
-which ``backend.thread_limits`` and the estimators' ``n_jobs`` set): each
-thread runs its rows' GEMMs and recurrence from start to end on its own
+The batch is split into row ranges, one per thread (``skdeep.nn.threads``):
+each thread runs its rows' GEMMs and recurrence from start to end on its own
 time-major arrays, so threads meet twice per training step instead of at
-every GEMM. BLAS is held at one thread meanwhile, because OpenBLAS' own
+every GEMM, and BLAS is held at one thread meanwhile, because OpenBLAS' own
 threads wait for each other at every call and collapse when the cores are
 shared (measured here: ten times slower under load).
 """
-import os
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
-import numba
 import numpy as np
 
-from .. import activations, backend, initializers, regularizers
+from .. import activations, backend, initializers, regularizers, threads
 from ..kernels import activations as act_k
 from ..kernels import recurrent as rk
 from .base import Layer, get_buffer
 
 _NO_MASK = np.zeros((0, 0), dtype=bool)
-_MIN_ROWS = 2 * rk.BLOCK  # fewer rows per thread do not pay for the hand-off
+_MIN_ROWS = 2 * rk.BLOCK
 
 
-# ----------------------------------------------------------------------------- threads
-class _RowThreads:
-    """Runs ``fn(part, b0, b1)`` over batch row ranges on a persistent pool,
-    with BLAS at one thread while any range runs (reference-counted, so
-    concurrent layers restore the setting only when the last one is done)."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._pool = None
-        self._users = 0
-        self._saved = None
-        self._blas = None
-
-    def _reset_after_fork(self):
-        self.__init__()
-
-    def parts(self, batch):
-        n = max(1, min(numba.get_num_threads(), batch // _MIN_ROWS))
-        bounds = np.linspace(0, batch, n + 1).astype(np.int64)
-        return list(zip(bounds[:-1], bounds[1:]))
-
-    def _blas_libs(self):
-        if self._blas is None:
-            from threadpoolctl import ThreadpoolController
-
-            self._blas = [lib for lib in ThreadpoolController().lib_controllers
-                          if lib.user_api == "blas"]
-        return self._blas
-
-    def run(self, fn, parts):
-        if len(parts) == 1:
-            fn(0, *parts[0])
-            return
-        with self._lock:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(max(1, numba.config.NUMBA_NUM_THREADS - 1),
-                                                thread_name_prefix="skdeep-rnn")
-            if self._users == 0:
-                self._saved = [lib.num_threads for lib in self._blas_libs()]
-                for lib in self._blas:
-                    lib.set_num_threads(1)
-            self._users += 1
-            pool = self._pool
-        try:
-            futures = [pool.submit(fn, i, *parts[i]) for i in range(1, len(parts))]
-            try:
-                fn(0, *parts[0])
-            finally:
-                for f in futures:  # always wait: the ranges share work arrays
-                    f.exception()
-            for f in futures:
-                f.result()
-        finally:
-            with self._lock:
-                self._users -= 1
-                if self._users == 0:
-                    for lib, n in zip(self._blas, self._saved):
-                        lib.set_num_threads(n)
-
-
-_THREADS = _RowThreads()
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_THREADS._reset_after_fork)
+def _blocks(batch):
+    """Row ranges to split a batch into: one per Numba thread, each of at
+    least ``_MIN_ROWS`` rows (fewer do not pay for the hand-off)."""
+    return threads.n_blocks(batch, _MIN_ROWS)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -253,16 +188,14 @@ class _RNN(Layer):
         B, T, F = x.shape
         u, width, dtype = self.units, self._n_gates * self.units, x.dtype
         dmask, rmask = self._dropout_masks(training, B, F)
-        bounds = _THREADS.parts(B)
-        parts = [self._part(ws, i, b0, b1, T, dtype, mask, rmask)
-                 for i, (b0, b1) in enumerate(bounds)]
+        parts = [None] * _blocks(B)
         zero = self.zero_output_for_mask and mask is not None
         out = get_buffer(ws, "y", (B, T, u) if self.return_sequences else (B, u), dtype)
         states = [np.empty((B, u), dtype) for _ in range(self._n_states)]
         kernel = self.kernel.value
 
         def rows(i, b0, b1):
-            part = parts[i]
+            part = parts[i] = self._part(ws, i, b0, b1, T, dtype, mask, rmask)
             xt = part["xt"] = self._buf(part, "xt", (T, part["n"], F))
             src = (x[b0:b1, ::-1] if self.go_backwards else x[b0:b1]).transpose(1, 0, 2)
             if dmask is None:
@@ -285,15 +218,15 @@ class _RNN(Layer):
             if self._n_states == 2:
                 states[1][b0:b1] = part["C"][T]
 
-        _THREADS.run(rows, bounds)
+        threads.run_blocks(rows, B, len(parts), blas=len(parts) > 1)
         no_dx = ws is not None and ws.get("_no_dx", False)
 
         def backward(dy):
-            return self._backward(parts, bounds, x.shape, dy, mask, dmask, no_dx, ws)
+            return self._backward(parts, x.shape, dy, mask, dmask, no_dx, ws)
 
         return ([out] + states if self.return_state else out), backward
 
-    def _backward(self, parts, bounds, shape, dy, mask, dmask, no_dx, ws):
+    def _backward(self, parts, shape, dy, mask, dmask, no_dx, ws):
         B, T, F = shape
         u, width, dtype = self.units, self._n_gates * self.units, parts[0]["dtype"]
         dys = list(dy) if self.return_state else [dy]
@@ -305,7 +238,7 @@ class _RNN(Layer):
         grads = [None] * len(parts)
 
         def rows(i, b0, b1):
-            part = parts[i]
+            part = parts[i]  # the forward's row range: same batch, same split
             n = part["n"]
             dH, dC = self._buf(part, "dH", (n, u)), self._buf(part, "dC", (n, u))
             dH[...] = 0
@@ -334,7 +267,7 @@ class _RNN(Layer):
                 np.copyto(dx[b0:b1, ::-1] if self.go_backwards else dx[b0:b1],
                           dxt.transpose(1, 0, 2))
 
-        _THREADS.run(rows, bounds)
+        threads.run_blocks(rows, B, len(parts), blas=len(parts) > 1)
         for part_grads in grads:
             for w, g in zip(self.weights, part_grads or ()):
                 w.grad += g

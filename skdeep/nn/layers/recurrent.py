@@ -16,7 +16,7 @@ import numpy as np
 
 from ..kernels import activations as act_k
 from ..kernels import recurrent as rk
-from ._rnn_base import _RNN, _THREADS, _init_args  # noqa: F401  (_THREADS for tests)
+from ._rnn_base import _RNN, _init_args
 
 
 class SimpleRNN(_RNN):
