@@ -305,7 +305,8 @@ def main(argv=None):
               f"- command: `{command.strip()}` (median of {args.repeats} fresh processes "
               "per figure)",
               f"- threads per process: " + (f"{args.threads} (--threads)" if args.threads else
-                                            "each library's default (all cores)")]
+                                            "each library's default (all cores)"),
+              f"- engine: {_git_state()}"]
     table = render(cells, order, modules, frameworks, header)
     print(table)
     if args.out:
@@ -314,6 +315,18 @@ def main(argv=None):
         _write_atomic(args.json, json.dumps({f"{wl}/{fw}": c for (wl, fw), c in cells.items()},
                                             indent=1))
     return 0
+
+
+def _git_state():
+    """The commit the run measured, flagged when skdeep/ had uncommitted edits."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                              capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "skdeep"], cwd=ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return f"skdeep at commit {head}" + (" plus uncommitted edits in skdeep/" if dirty else "")
 
 
 def _load():
