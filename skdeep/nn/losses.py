@@ -10,6 +10,7 @@ which is exact and numerically stable (see ``fused_value_and_grad``).
 import numpy as np
 
 from . import activations
+from .kernels import losses as _lk
 
 __all__ = ["Loss", "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError",
            "MeanSquaredLogarithmicError", "Huber", "BinaryCrossentropy",
@@ -19,6 +20,7 @@ __all__ = ["Loss", "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercent
            "categorical_crossentropy", "sparse_categorical_crossentropy"]
 
 EPSILON = 1e-7
+_NO_WEIGHTS = np.zeros(0, dtype=np.float64)
 _REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
 
 
@@ -350,7 +352,32 @@ class CategoricalCrossentropy(_Crossentropy):
         return -(t * inside) / (np.clip(p, EPSILON, 1.0 - EPSILON) * s) + \
             np.sum(t * inside, axis=-1, keepdims=True) / s
 
+    def _fast_weights(self, sample_weight, n):
+        """(n,) float64 weights (or an empty array) when the fused kernel applies."""
+        if self.reduction not in ("sum_over_batch_size", "mean", "sum"):
+            return None
+        if sample_weight is None:
+            return _NO_WEIGHTS
+        sw = np.asarray(sample_weight, dtype=np.float64)
+        return sw if sw.shape == (n,) else None
+
+    def _fused_kernel(self, kernel, targets, logits, weights):
+        n = logits.shape[0]
+        scale = 1.0 if self.reduction == "sum" else 1.0 / max(n, 1)
+        probs = np.empty_like(logits)
+        grad = np.empty_like(logits)
+        total = kernel(logits, targets, weights, scale, probs, grad)
+        return total * scale, grad, probs
+
     def fused_value_and_grad(self, y_true, logits, sample_weight=None):
+        if logits.ndim == 2 and not self.label_smoothing and type(self) is \
+                CategoricalCrossentropy:
+            weights = self._fast_weights(sample_weight, logits.shape[0])
+            t = np.asarray(y_true)
+            if weights is not None and t.shape == logits.shape:
+                return self._fused_kernel(_lk.dense_softmax_xent,
+                                          np.ascontiguousarray(t, dtype=logits.dtype),
+                                          np.ascontiguousarray(logits), weights)
         t = self._targets(y_true, logits)
         logp = _log_softmax(logits)
         per_sample = -np.sum(t * logp, axis=-1)
@@ -433,6 +460,16 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
                                       self._masked_weight(y_true, y_pred, sample_weight))
 
     def fused_value_and_grad(self, y_true, logits, sample_weight=None):
+        if self.ignore_class is None and logits.ndim == 2:
+            weights = self._fast_weights(sample_weight, logits.shape[0])
+            if weights is not None:
+                ids = self._ids(y_true, logits)
+                k = logits.shape[1]
+                if ids.size and (ids.min() < 0 or ids.max() >= k):
+                    raise ValueError(f"Loss '{self.name}': target class ids must be in [0, {k}), "
+                                     f"got values in [{ids.min()}, {ids.max()}]")
+                return self._fused_kernel(_lk.sparse_softmax_xent, ids,
+                                          np.ascontiguousarray(logits), weights)
         return super().fused_value_and_grad(y_true, logits,
                                             self._masked_weight(y_true, logits, sample_weight))
 
