@@ -114,6 +114,24 @@ def _count_calls(model, calls):
     return calls
 
 
+class _RunningMean:
+    """Batch-size-weighted running mean of scalar losses (Keras' loss tracker),
+    kept in plain floats: it is updated every step."""
+
+    __slots__ = ("total", "count")
+
+    def __init__(self):
+        self.total = 0.0
+        self.count = 0
+
+    def add(self, value, weight):
+        self.total += float(value) * weight
+        self.count += weight
+
+    def result(self):
+        return self.total / self.count if self.count else 0.0
+
+
 class _TrainState:
     """What a compiled, built model needs to train: resolved losses and metrics,
     the flat parameter buffer and the work arrays."""
@@ -246,8 +264,8 @@ class _TrainState:
             self.metrics.append(resolved)
 
     def reset_metrics(self):
-        self.loss_tracker = metrics_module.Mean()
-        self.output_loss_trackers = [metrics_module.Mean() for _ in self.losses]
+        self.loss_tracker = _RunningMean()
+        self.output_loss_trackers = [_RunningMean() for _ in self.losses]
         for group in self.metrics or []:
             for _, m, _ in group:
                 m.reset_state()
@@ -285,13 +303,13 @@ class _TrainState:
             if w != 1.0 and dy is not None:
                 dy = dy * dy.dtype.type(w)
             total += w * value
-            self.output_loss_trackers[i].update_state(value, n)
+            self.output_loss_trackers[i].add(value, n)
             dys.append(dy)
             preds.append(pred)
         return total, dys, preds
 
     def _update_metrics(self, total, ys, preds, sws, n):
-        self.loss_tracker.update_state(total, sample_weight=n)
+        self.loss_tracker.add(total, n)
         if self.metrics is None:
             self.resolve_metrics(ys, preds)
         for i, group in enumerate(self.metrics):
