@@ -109,7 +109,18 @@ class BaseNeuralEstimator(BaseEstimator):
         _routing.check_routed_names(self._routed, self._all_prefixes(), type(self).__name__)
 
     def _check_X(self, X, reset):
+        if not reset and self._plain_fitted_array(X):
+            return X
         return _validate_data(self, X, reset=reset, dtype="numeric", allow_nd=True)
+
+    def _plain_fitted_array(self, X):
+        """Whether ``X`` is a plain, finite, numeric ndarray of the fitted width, so
+        that prediction may skip scikit-learn's validation (most of the cost of
+        predicting one row); anything else goes through it and its errors."""
+        return (type(X) is np.ndarray and X.dtype.kind in "fiu" and X.ndim == 2
+                and X.shape[0] > 0 and X.shape[1] == getattr(self, "n_features_in_", -1)
+                and not hasattr(self, "feature_names_in_")
+                and (X.dtype.kind != "f" or np.isfinite(X.sum())))
 
     def _check_sample_weight(self, sample_weight, n):
         if sample_weight is None:
