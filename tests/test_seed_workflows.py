@@ -800,9 +800,6 @@ def test_lstm_functional_reference_sheet():
     assert lstm(X[:2]).shape == (2, 8)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Embedding(embeddings_constraint=None) raises TypeError: Embedding got unexpected "
-    "keyword argument(s) ['embeddings_constraint'] (a Keras Embedding argument)"))
 def test_embedding_reference_sheet_arguments():
     layer = Embedding(100, 8, embeddings_initializer="uniform", embeddings_regularizer=None,
                       embeddings_constraint=None, mask_zero=False, input_length=None)

@@ -3,7 +3,7 @@ import warnings
 
 import numpy as np
 
-from .. import initializers, regularizers
+from .. import constraints, initializers, regularizers
 from ..kernels import embedding as emb_k
 from .base import Layer, get_buffer
 
@@ -49,8 +49,9 @@ class Embedding(Layer):
     """
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
-                 embeddings_regularizer=None, activity_regularizer=None, mask_zero=False,
-                 weights=None, input_length=None, **kwargs):
+                 embeddings_regularizer=None, activity_regularizer=None,
+                 embeddings_constraint=None, mask_zero=False, weights=None, input_length=None,
+                 **kwargs):
         super().__init__(**kwargs)
         if input_length is not None:
             warnings.warn("Embedding argument `input_length` is deprecated (Keras 3) and "
@@ -60,6 +61,7 @@ class Embedding(Layer):
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
         self.activity_regularizer = regularizers.get(activity_regularizer)
+        self.embeddings_constraint = constraints.get(embeddings_constraint)
         self.mask_zero = bool(mask_zero)
         if weights is not None:
             self.build(None)
@@ -75,7 +77,8 @@ class Embedding(Layer):
             return
         self.embeddings = self.add_weight("embeddings", (self.input_dim, self.output_dim),
                                           self.embeddings_initializer,
-                                          self.embeddings_regularizer)
+                                          self.embeddings_regularizer,
+                                          constraint=self.embeddings_constraint)
         self.built = True
 
     def compute_output_shape(self, input_shape):
@@ -134,6 +137,7 @@ class Embedding(Layer):
                       embeddings_initializer=initializers.serialize(self.embeddings_initializer),
                       embeddings_regularizer=regularizers.serialize(self.embeddings_regularizer),
                       activity_regularizer=regularizers.serialize(self.activity_regularizer),
+                      embeddings_constraint=constraints.serialize(self.embeddings_constraint),
                       mask_zero=self.mask_zero)
         return config
 
