@@ -205,30 +205,6 @@ class Model(Layer):
             return []
         return self._unique_weights("trainable_weights")
 
-    @property
-    def non_trainable_weights(self):
-        ids = {id(w) for w in self.trainable_weights}
-        return [w for w in self.weights if id(w) not in ids]
-
-    variables = weights
-    trainable_variables = trainable_weights
-    non_trainable_variables = non_trainable_weights
-
-    def get_weights(self):
-        return [w.value.copy() for w in self.weights]
-
-    def set_weights(self, weights):
-        mine = self.weights
-        weights = list(weights)
-        if len(weights) != len(mine):
-            raise ValueError(f"Model '{self.name}' expects {len(mine)} weight arrays, got "
-                             f"{len(weights)}")
-        for w, v in zip(mine, weights):
-            w.assign(v)
-
-    def count_params(self):
-        return int(sum(w.value.size for w in self.weights))
-
     # ------------------------------------------------------------------ execution
     def _run(self, xs, training=False, ws_map=None, fused=(), penalties=None):
         """Forward pass over arrays ``xs``. Returns (outputs, tape, values)."""

@@ -215,14 +215,21 @@ class Layer:
 
     @property
     def non_trainable_weights(self):
-        if not self.trainable:
-            return list(self._weights)
-        return [w for w in self._weights if not w.trainable]
+        trainable = {id(w) for w in self.trainable_weights}
+        return [w for w in self.weights if id(w) not in trainable]
 
-    # Keras 3 names
-    variables = weights
-    trainable_variables = trainable_weights
-    non_trainable_variables = non_trainable_weights
+    # Keras 3 names (properties, so that subclasses overriding the above agree)
+    @property
+    def variables(self):
+        return self.weights
+
+    @property
+    def trainable_variables(self):
+        return self.trainable_weights
+
+    @property
+    def non_trainable_variables(self):
+        return self.non_trainable_weights
 
     def get_weights(self):
         """Copies of the weight values, in Keras' order (see API.md)."""

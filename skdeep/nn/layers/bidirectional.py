@@ -115,14 +115,6 @@ class Bidirectional(Layer):
             return []
         return self.forward_layer.trainable_weights + self.backward_layer.trainable_weights
 
-    @property
-    def non_trainable_weights(self):
-        ids = {id(w) for w in self.trainable_weights}
-        return [w for w in self.weights if id(w) not in ids]
-
-    variables = weights
-    trainable_variables = trainable_weights
-    non_trainable_variables = non_trainable_weights
 
     # ------------------------------------------------------------------ shapes
     def build(self, input_shape):
