@@ -17,11 +17,11 @@ BLAS calls lost badly whenever other processes used the cores.
 """
 import numpy as np
 
-from .. import activations, constraints, initializers, regularizers, threads
+from .. import threads
 from ..kernels import activations as act_k
 from ..kernels import conv as conv_k
 from .base import Layer, get_buffer
-from .core import ActivationMixin
+from .core import KernelLayerMixin
 
 _PADDINGS = ("valid", "same")
 
@@ -100,7 +100,7 @@ def parallel_for(fn, n_items, workers=None, blas=True):
 n_workers = threads.n_blocks
 
 
-class _Conv(ActivationMixin, Layer):
+class _Conv(KernelLayerMixin, Layer):
     """Shared implementation of Conv1D / Conv2D (``rank`` spatial dimensions)."""
 
     rank = 2
@@ -124,15 +124,9 @@ class _Conv(ActivationMixin, Layer):
         self.dilation_rate = normalize_tuple(dilation_rate, self.rank, "dilation_rate", who)
         allowed = _PADDINGS + (("causal",) if self.rank == 1 else ())
         self.padding = normalize_padding(padding, who, allowed)
-        self._set_activation(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.activity_regularizer = regularizers.get(activity_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        self._set_kernel_args(activation, use_bias, kernel_initializer, bias_initializer,
+                              kernel_regularizer, bias_regularizer, activity_regularizer,
+                              kernel_constraint, bias_constraint)
 
     # ------------------------------------------------------------ shapes
     def _check_input_shape(self, input_shape):
@@ -148,11 +142,7 @@ class _Conv(ActivationMixin, Layer):
     def build(self, input_shape):
         self._check_input_shape(input_shape)
         shape = self.kernel_size + (int(input_shape[-1]), self.filters)
-        self.kernel = self.add_weight("kernel", shape, self.kernel_initializer,
-                                      self.kernel_regularizer, constraint=self.kernel_constraint)
-        self.bias = (self.add_weight("bias", (self.filters,), self.bias_initializer,
-                                     self.bias_regularizer, constraint=self.bias_constraint)
-                     if self.use_bias else None)
+        self._add_kernel_and_bias(shape, self.filters)
         self.built = True
 
     def compute_output_shape(self, input_shape):
@@ -274,15 +264,7 @@ class _Conv(ActivationMixin, Layer):
         config = super().get_config()
         config.update(filters=self.filters, kernel_size=list(self.kernel_size),
                       strides=list(self.strides), padding=self.padding,
-                      dilation_rate=list(self.dilation_rate),
-                      activation=activations.serialize(self.activation), use_bias=self.use_bias,
-                      kernel_initializer=initializers.serialize(self.kernel_initializer),
-                      bias_initializer=initializers.serialize(self.bias_initializer),
-                      kernel_regularizer=regularizers.serialize(self.kernel_regularizer),
-                      bias_regularizer=regularizers.serialize(self.bias_regularizer),
-                      activity_regularizer=regularizers.serialize(self.activity_regularizer),
-                      kernel_constraint=constraints.serialize(self.kernel_constraint),
-                      bias_constraint=constraints.serialize(self.bias_constraint))
+                      dilation_rate=list(self.dilation_rate), **self._kernel_config())
         return config
 
 

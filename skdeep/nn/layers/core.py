@@ -39,7 +39,42 @@ class ActivationMixin:
         return y, backward_act
 
 
-class Dense(ActivationMixin, Layer):
+class KernelLayerMixin(ActivationMixin):
+    """The arguments shared by layers with a kernel, a bias and an activation
+    (Dense, Conv1D/Conv2D): storing, weight creation and config."""
+
+    def _set_kernel_args(self, activation, use_bias, kernel_initializer, bias_initializer,
+                         kernel_regularizer, bias_regularizer, activity_regularizer,
+                         kernel_constraint, bias_constraint):
+        self._set_activation(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+
+    def _add_kernel_and_bias(self, kernel_shape, units):
+        self.kernel = self.add_weight("kernel", kernel_shape, self.kernel_initializer,
+                                      self.kernel_regularizer, constraint=self.kernel_constraint)
+        self.bias = (self.add_weight("bias", (units,), self.bias_initializer,
+                                     self.bias_regularizer, constraint=self.bias_constraint)
+                     if self.use_bias else None)
+
+    def _kernel_config(self):
+        return dict(activation=activations.serialize(self.activation), use_bias=self.use_bias,
+                    kernel_initializer=initializers.serialize(self.kernel_initializer),
+                    bias_initializer=initializers.serialize(self.bias_initializer),
+                    kernel_regularizer=regularizers.serialize(self.kernel_regularizer),
+                    bias_regularizer=regularizers.serialize(self.bias_regularizer),
+                    activity_regularizer=regularizers.serialize(self.activity_regularizer),
+                    kernel_constraint=constraints.serialize(self.kernel_constraint),
+                    bias_constraint=constraints.serialize(self.bias_constraint))
+
+
+class Dense(KernelLayerMixin, Layer):
     """Densely connected layer: ``activation(inputs @ kernel + bias)``.
 
     Parameters
@@ -73,26 +108,16 @@ class Dense(ActivationMixin, Layer):
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
             raise ValueError(f"Dense units must be a positive integer, got {units!r}")
         self.units = int(units)
-        self._set_activation(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.activity_regularizer = regularizers.get(activity_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        self._set_kernel_args(activation, use_bias, kernel_initializer, bias_initializer,
+                              kernel_regularizer, bias_regularizer, activity_regularizer,
+                              kernel_constraint, bias_constraint)
 
     def build(self, input_shape):
         in_dim = input_shape[-1]
         if in_dim is None:
             raise ValueError(f"Dense layer '{self.name}' needs a known last input dimension, "
                              f"got input shape {input_shape}")
-        self.kernel = self.add_weight("kernel", (in_dim, self.units), self.kernel_initializer,
-                                      self.kernel_regularizer, constraint=self.kernel_constraint)
-        self.bias = (self.add_weight("bias", (self.units,), self.bias_initializer,
-                                     self.bias_regularizer, constraint=self.bias_constraint)
-                     if self.use_bias else None)
+        self._add_kernel_and_bias((in_dim, self.units), self.units)
         self.built = True
 
     def compute_output_shape(self, input_shape):
@@ -139,15 +164,7 @@ class Dense(ActivationMixin, Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update(units=self.units, activation=activations.serialize(self.activation),
-                      use_bias=self.use_bias,
-                      kernel_initializer=initializers.serialize(self.kernel_initializer),
-                      bias_initializer=initializers.serialize(self.bias_initializer),
-                      kernel_regularizer=regularizers.serialize(self.kernel_regularizer),
-                      bias_regularizer=regularizers.serialize(self.bias_regularizer),
-                      activity_regularizer=regularizers.serialize(self.activity_regularizer),
-                      kernel_constraint=constraints.serialize(self.kernel_constraint),
-                      bias_constraint=constraints.serialize(self.bias_constraint))
+        config.update(units=self.units, **self._kernel_config())
         return config
 
 
