@@ -2,10 +2,24 @@
 pass over the logits (the common classification output)."""
 import math
 
-import numpy as np
 from numba import njit
 
 from . import JIT
+
+
+@njit(**JIT)
+def _exp_row(logits, i, probs):
+    """probs[i] = exp(logits[i] - max); returns (max, sum of the exponentials)."""
+    k = logits.shape[1]
+    mx = logits[i, 0]
+    for j in range(1, k):
+        mx = max(mx, logits[i, j])
+    s = 0.0
+    for j in range(k):
+        e = math.exp(logits[i, j] - mx)
+        probs[i, j] = e
+        s += e
+    return mx, s
 
 
 @njit(**JIT)
@@ -20,14 +34,7 @@ def sparse_softmax_xent(logits, labels, weights, scale, probs, grad):
     t = logits.dtype.type
     total = 0.0
     for i in range(n):
-        mx = logits[i, 0]
-        for j in range(1, k):
-            mx = max(mx, logits[i, j])
-        s = 0.0
-        for j in range(k):
-            e = math.exp(logits[i, j] - mx)
-            probs[i, j] = e
-            s += e
+        mx, s = _exp_row(logits, i, probs)
         inv = t(1.0 / s)
         w = weights[i] if weights.shape[0] > 0 else 1.0
         ws = t(w * scale)
@@ -49,14 +56,7 @@ def dense_softmax_xent(logits, targets, weights, scale, probs, grad):
     t = logits.dtype.type
     total = 0.0
     for i in range(n):
-        mx = logits[i, 0]
-        for j in range(1, k):
-            mx = max(mx, logits[i, j])
-        s = 0.0
-        for j in range(k):
-            e = math.exp(logits[i, j] - mx)
-            probs[i, j] = e
-            s += e
+        mx, s = _exp_row(logits, i, probs)
         log_s = math.log(s)
         inv = t(1.0 / s)
         w = weights[i] if weights.shape[0] > 0 else 1.0
