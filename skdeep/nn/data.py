@@ -1,8 +1,6 @@
 """Input checking and batching for fit / evaluate / predict."""
 import numpy as np
 
-from .layers.base import _as_list
-
 
 def _to_array(a, what):
     if hasattr(a, "to_numpy") and not isinstance(a, np.ndarray):  # pandas
@@ -188,7 +186,3 @@ def is_batch_stream(x):
         return False
     return hasattr(x, "__next__") or (hasattr(x, "__getitem__") and hasattr(x, "__len__")) \
         or hasattr(x, "__iter__")
-
-
-def as_list_or_none(x):
-    return None if x is None else _as_list(x)

@@ -12,7 +12,6 @@ share one shape on purpose (a template would defeat Numba's cache).
 """
 import math
 
-import numpy as np
 from numba import njit
 
 from . import JIT
@@ -120,7 +119,7 @@ def relu_forward(z, bias, alpha, out):
     x = _biased(z, bias, out)
     n, m = x.shape
     t = x.dtype.type
-    zero, one, a = t(0.0), t(1.0), t(alpha)
+    zero = t(0.0)
     for i in range(n):
         for j in range(m):
             v = x[i, j]
@@ -131,7 +130,7 @@ def relu_forward(z, bias, alpha, out):
 def relu_backward(dy, y, z, alpha, dz):
     n, m = dy.shape
     t = dy.dtype.type
-    zero, one, a = t(0.0), t(1.0), t(alpha)
+    zero = t(0.0)
     for i in range(n):
         for j in range(m):
             g = dy[i, j]
@@ -143,8 +142,6 @@ def relu_backward(dy, y, z, alpha, dz):
 def sigmoid_forward(z, bias, alpha, out):
     x = _biased(z, bias, out)
     n, m = x.shape
-    t = x.dtype.type
-    zero, one, a = t(0.0), t(1.0), t(alpha)
     for i in range(n):
         for j in range(m):
             v = x[i, j]
@@ -155,7 +152,7 @@ def sigmoid_forward(z, bias, alpha, out):
 def sigmoid_backward(dy, y, z, alpha, dz):
     n, m = dy.shape
     t = dy.dtype.type
-    zero, one, a = t(0.0), t(1.0), t(alpha)
+    one = t(1.0)
     for i in range(n):
         for j in range(m):
             g = dy[i, j]
@@ -167,8 +164,6 @@ def sigmoid_backward(dy, y, z, alpha, dz):
 def tanh_forward(z, bias, alpha, out):
     x = _biased(z, bias, out)
     n, m = x.shape
-    t = x.dtype.type
-    zero, one, a = t(0.0), t(1.0), t(alpha)
     for i in range(n):
         for j in range(m):
             v = x[i, j]
@@ -179,7 +174,7 @@ def tanh_forward(z, bias, alpha, out):
 def tanh_backward(dy, y, z, alpha, dz):
     n, m = dy.shape
     t = dy.dtype.type
-    zero, one, a = t(0.0), t(1.0), t(alpha)
+    one = t(1.0)
     for i in range(n):
         for j in range(m):
             g = dy[i, j]
@@ -216,7 +211,7 @@ def selu_forward(z, bias, alpha, out):
     x = _biased(z, bias, out)
     n, m = x.shape
     t = x.dtype.type
-    zero, one, a = t(0.0), t(1.0), t(alpha)
+    zero, one = t(0.0), t(1.0)
     sa, sc = t(SELU_SCALE * SELU_ALPHA), t(SELU_SCALE)
     for i in range(n):
         for j in range(m):
@@ -228,7 +223,7 @@ def selu_forward(z, bias, alpha, out):
 def selu_backward(dy, y, z, alpha, dz):
     n, m = dy.shape
     t = dy.dtype.type
-    zero, one, a = t(0.0), t(1.0), t(alpha)
+    zero = t(0.0)
     sa, sc = t(SELU_SCALE * SELU_ALPHA), t(SELU_SCALE)
     for i in range(n):
         for j in range(m):
@@ -242,7 +237,7 @@ def softplus_forward(z, bias, alpha, out):
     x = _biased(z, bias, out)
     n, m = x.shape
     t = x.dtype.type
-    zero, one, a = t(0.0), t(1.0), t(alpha)
+    zero = t(0.0)
     for i in range(n):
         for j in range(m):
             v = x[i, j]
@@ -252,8 +247,6 @@ def softplus_forward(z, bias, alpha, out):
 @njit(**JIT)
 def softplus_backward(dy, y, z, alpha, dz):
     n, m = dy.shape
-    t = dy.dtype.type
-    zero, one, a = t(0.0), t(1.0), t(alpha)
     for i in range(n):
         for j in range(m):
             g = dy[i, j]
@@ -266,7 +259,7 @@ def softsign_forward(z, bias, alpha, out):
     x = _biased(z, bias, out)
     n, m = x.shape
     t = x.dtype.type
-    zero, one, a = t(0.0), t(1.0), t(alpha)
+    one = t(1.0)
     for i in range(n):
         for j in range(m):
             v = x[i, j]
@@ -277,7 +270,7 @@ def softsign_forward(z, bias, alpha, out):
 def softsign_backward(dy, y, z, alpha, dz):
     n, m = dy.shape
     t = dy.dtype.type
-    zero, one, a = t(0.0), t(1.0), t(alpha)
+    one = t(1.0)
     for i in range(n):
         for j in range(m):
             g = dy[i, j]
@@ -289,8 +282,6 @@ def softsign_backward(dy, y, z, alpha, dz):
 def swish_forward(z, bias, alpha, out):
     x = _biased(z, bias, out)
     n, m = x.shape
-    t = x.dtype.type
-    zero, one, a = t(0.0), t(1.0), t(alpha)
     for i in range(n):
         for j in range(m):
             v = x[i, j]
@@ -300,21 +291,15 @@ def swish_forward(z, bias, alpha, out):
 @njit(**JIT)
 def swish_backward(dy, y, z, alpha, dz):
     n, m = dy.shape
-    t = dy.dtype.type
-    zero, one, a = t(0.0), t(1.0), t(alpha)
     for i in range(n):
         for j in range(m):
-            g = dy[i, j]
-            yy = y[i, j]
-            dz[i, j] = g * _swish_grad(z[i, j])
+            dz[i, j] = dy[i, j] * _swish_grad(z[i, j])
 
 
 @njit(**JIT)
 def gelu_forward(z, bias, alpha, out):
     x = _biased(z, bias, out)
     n, m = x.shape
-    t = x.dtype.type
-    zero, one, a = t(0.0), t(1.0), t(alpha)
     for i in range(n):
         for j in range(m):
             v = x[i, j]
@@ -324,13 +309,9 @@ def gelu_forward(z, bias, alpha, out):
 @njit(**JIT)
 def gelu_backward(dy, y, z, alpha, dz):
     n, m = dy.shape
-    t = dy.dtype.type
-    zero, one, a = t(0.0), t(1.0), t(alpha)
     for i in range(n):
         for j in range(m):
-            g = dy[i, j]
-            yy = y[i, j]
-            dz[i, j] = g * _gelu_grad(z[i, j])
+            dz[i, j] = dy[i, j] * _gelu_grad(z[i, j])
 
 
 @njit(**JIT)
@@ -338,7 +319,7 @@ def leaky_relu_forward(z, bias, alpha, out):
     x = _biased(z, bias, out)
     n, m = x.shape
     t = x.dtype.type
-    zero, one, a = t(0.0), t(1.0), t(alpha)
+    zero, a = t(0.0), t(alpha)
     for i in range(n):
         for j in range(m):
             v = x[i, j]
@@ -362,7 +343,7 @@ def hard_sigmoid_forward(z, bias, alpha, out):
     x = _biased(z, bias, out)
     n, m = x.shape
     t = x.dtype.type
-    zero, one, a = t(0.0), t(1.0), t(alpha)
+    zero, one = t(0.0), t(1.0)
     sixth, half = t(1.0 / 6.0), t(0.5)
     for i in range(n):
         for j in range(m):
@@ -374,8 +355,8 @@ def hard_sigmoid_forward(z, bias, alpha, out):
 def hard_sigmoid_backward(dy, y, z, alpha, dz):
     n, m = dy.shape
     t = dy.dtype.type
-    zero, one, a = t(0.0), t(1.0), t(alpha)
-    sixth, half = t(1.0 / 6.0), t(0.5)
+    zero, one = t(0.0), t(1.0)
+    sixth = t(1.0 / 6.0)
     for i in range(n):
         for j in range(m):
             g = dy[i, j]
@@ -387,8 +368,6 @@ def hard_sigmoid_backward(dy, y, z, alpha, dz):
 def exponential_forward(z, bias, alpha, out):
     x = _biased(z, bias, out)
     n, m = x.shape
-    t = x.dtype.type
-    zero, one, a = t(0.0), t(1.0), t(alpha)
     for i in range(n):
         for j in range(m):
             v = x[i, j]
@@ -398,8 +377,6 @@ def exponential_forward(z, bias, alpha, out):
 @njit(**JIT)
 def exponential_backward(dy, y, z, alpha, dz):
     n, m = dy.shape
-    t = dy.dtype.type
-    zero, one, a = t(0.0), t(1.0), t(alpha)
     for i in range(n):
         for j in range(m):
             g = dy[i, j]
@@ -412,7 +389,7 @@ def relu6_forward(z, bias, alpha, out):
     x = _biased(z, bias, out)
     n, m = x.shape
     t = x.dtype.type
-    zero, one, a = t(0.0), t(1.0), t(alpha)
+    zero = t(0.0)
     six = t(6.0)
     for i in range(n):
         for j in range(m):
@@ -424,7 +401,7 @@ def relu6_forward(z, bias, alpha, out):
 def relu6_backward(dy, y, z, alpha, dz):
     n, m = dy.shape
     t = dy.dtype.type
-    zero, one, a = t(0.0), t(1.0), t(alpha)
+    zero = t(0.0)
     six = t(6.0)
     for i in range(n):
         for j in range(m):
