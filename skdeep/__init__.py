@@ -1,6 +1,22 @@
-"""skdeep: Keras-style neural networks as scikit-learn estimators."""
+"""skdeep: Keras-style neural networks as scikit-learn estimators.
+
+The estimators are imported on first use (PEP 562), so that ``import
+skdeep.nn`` does not pay for scikit-learn, SciPy and pandas.
+"""
 __version__ = "0.1.0"
 
-from .estimators import Autoencoder, NeuralClassifier, NeuralRegressor  # noqa: E402
-
 __all__ = ["NeuralClassifier", "NeuralRegressor", "Autoencoder"]
+
+
+def __getattr__(name):
+    if name in __all__:
+        from . import estimators
+
+        value = getattr(estimators, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'skdeep' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
