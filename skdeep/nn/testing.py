@@ -35,14 +35,44 @@ def _assert_close(name, analytic, numeric, rtol, atol):
                              f"at {i} (max abs err {err.max():.3g})")
 
 
+def randomize_weights(layer, seed=0, scale=0.5):
+    """Redraw every weight of a built layer or model from ``seed``, in place.
+
+    Biases, BatchNormalization moving statistics and every other weight
+    (trainable or not) get non-zero values: normal draws of standard deviation
+    ``scale``, and uniform draws in [0.5, 2] for variances, which must stay
+    positive. Gradient checks run on these values, so that a backward pass
+    which ignores a parameter (a bias, a moving mean) cannot hide behind a
+    zero initialisation.
+
+    Examples
+    --------
+    >>> from skdeep.nn.layers import Dense
+    >>> layer = Dense(2)
+    >>> layer.build((None, 3))
+    >>> randomize_weights(layer)
+    >>> bool((layer.bias.value != 0).all())
+    True
+    """
+    rng = np.random.default_rng(seed)
+    for w in layer.weights:
+        if w.name.endswith("variance"):
+            w.assign(rng.uniform(0.5, 2.0, w.shape))
+        else:
+            w.assign(rng.standard_normal(w.shape) * scale)
+
+
 def check_layer_gradients(layer, inputs, training=True, eps=1e-6, rtol=1e-5, atol=1e-7,
-                          seed=0, check_inputs=True, call_kwargs=None):
+                          seed=0, check_inputs=True, call_kwargs=None, randomize=True):
     """Compare a layer's backward pass with central differences.
 
     The layer must be float64. ``inputs`` is an array or a list of arrays
     (float inputs are perturbed; integer inputs are left alone). The scalar
     checked is ``sum(outputs * R)`` for fixed random ``R``, so every output
-    element contributes. Raises AssertionError on a mismatch.
+    element contributes. With ``randomize`` (the default) every weight is
+    first redrawn by :func:`randomize_weights` from ``seed``, so that zero
+    biases or moving statistics cannot hide a wrong backward. Raises
+    AssertionError on a mismatch.
     """
     call_kwargs = call_kwargs or {}
     multi_in = isinstance(inputs, (list, tuple))
@@ -56,6 +86,8 @@ def check_layer_gradients(layer, inputs, training=True, eps=1e-6, rtol=1e-5, ato
         if w.dtype != np.float64:
             raise ValueError("check_layer_gradients needs a float64 layer; build it inside "
                              "backend.floatx_scope('float64')")
+    if randomize:
+        randomize_weights(layer, seed)
     rng = np.random.default_rng(seed)
     y, _ = layer.forward(x_arg, training=training, **call_kwargs)
     ys = y if isinstance(y, list) else [y]
@@ -81,13 +113,20 @@ def check_layer_gradients(layer, inputs, training=True, eps=1e-6, rtol=1e-5, ato
                       rtol, atol)
 
 
-def check_model_gradients(model, x, y, eps=1e-6, rtol=1e-5, atol=1e-7, sample_weight=None):
+def check_model_gradients(model, x, y, eps=1e-6, rtol=1e-5, atol=1e-7, sample_weight=None,
+                          randomize=True, seed=0):
     """Check a compiled float64 model's loss gradient against central differences
-    for every trainable weight (training-mode forward, no dropout randomness)."""
+    for every trainable weight (training-mode forward, no dropout randomness).
+
+    With ``randomize`` (the default) every weight of the built model is first
+    redrawn by :func:`randomize_weights` from ``seed``.
+    """
     from .training import _train_state, _prepare_xy
 
     xs, ys, sws, _ = _prepare_xy(model, x, y, sample_weight)
     state = _train_state(model)
+    if randomize:
+        randomize_weights(model, seed)
     if state.params.dtype != np.float64:
         raise ValueError("check_model_gradients needs a float64 model")
 

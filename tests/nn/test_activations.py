@@ -57,14 +57,16 @@ def test_activation_matches_numpy_formula(name, dtype):
 
 @pytest.mark.parametrize("name", sorted(REFERENCES))
 def test_kernel_derivative_matches_central_differences(name):
-    """act_backward on the kernel level, away from the kinks."""
+    """act_backward on the kernel level, away from the kinks, with a non-zero
+    bias (the kernel gets the pre-activation before the bias, as the forward did)."""
     x = np.array([[-5.3, -2.1, -0.7, -0.2, 0.3, 0.9, 2.2, 4.1, 6.8]])
+    bias = np.linspace(-1.5, 1.0, x.shape[1])
     code = activations.get(name).code
     alpha = activations.get(name).alpha
     y = activations.get(name)(x)
     dy = np.random.default_rng(0).standard_normal(x.shape)
     dz = np.empty_like(x)
-    kernels.act_backward(dy, y, x, code, alpha, dz)
+    kernels.act_backward(dy, y, x - bias, bias, code, alpha, dz)
     eps = 1e-6
     f = activations.get(name)
     if name == "softmax":

@@ -78,7 +78,7 @@ def linear_forward(z, bias, alpha, out):
 
 
 @njit(**JIT)
-def linear_backward(dy, y, z, alpha, dz):
+def linear_backward(dy, y, z, bias, alpha, dz):
     if dz is not dy:
         dz[...] = dy
 
@@ -102,7 +102,7 @@ def softmax_forward(z, bias, alpha, out):
 
 
 @njit(**JIT)
-def softmax_backward(dy, y, z, alpha, dz):
+def softmax_backward(dy, y, z, bias, alpha, dz):
     n, m = dy.shape
     t = dy.dtype.type
     for i in range(n):
@@ -127,7 +127,7 @@ def relu_forward(z, bias, alpha, out):
 
 
 @njit(**JIT)
-def relu_backward(dy, y, z, alpha, dz):
+def relu_backward(dy, y, z, bias, alpha, dz):
     n, m = dy.shape
     t = dy.dtype.type
     zero = t(0.0)
@@ -149,7 +149,7 @@ def sigmoid_forward(z, bias, alpha, out):
 
 
 @njit(**JIT)
-def sigmoid_backward(dy, y, z, alpha, dz):
+def sigmoid_backward(dy, y, z, bias, alpha, dz):
     n, m = dy.shape
     t = dy.dtype.type
     one = t(1.0)
@@ -171,7 +171,7 @@ def tanh_forward(z, bias, alpha, out):
 
 
 @njit(**JIT)
-def tanh_backward(dy, y, z, alpha, dz):
+def tanh_backward(dy, y, z, bias, alpha, dz):
     n, m = dy.shape
     t = dy.dtype.type
     one = t(1.0)
@@ -195,7 +195,7 @@ def elu_forward(z, bias, alpha, out):
 
 
 @njit(**JIT)
-def elu_backward(dy, y, z, alpha, dz):
+def elu_backward(dy, y, z, bias, alpha, dz):
     n, m = dy.shape
     t = dy.dtype.type
     zero, one, a = t(0.0), t(1.0), t(alpha)
@@ -220,7 +220,7 @@ def selu_forward(z, bias, alpha, out):
 
 
 @njit(**JIT)
-def selu_backward(dy, y, z, alpha, dz):
+def selu_backward(dy, y, z, bias, alpha, dz):
     n, m = dy.shape
     t = dy.dtype.type
     zero = t(0.0)
@@ -245,7 +245,7 @@ def softplus_forward(z, bias, alpha, out):
 
 
 @njit(**JIT)
-def softplus_backward(dy, y, z, alpha, dz):
+def softplus_backward(dy, y, z, bias, alpha, dz):
     n, m = dy.shape
     for i in range(n):
         for j in range(m):
@@ -267,7 +267,7 @@ def softsign_forward(z, bias, alpha, out):
 
 
 @njit(**JIT)
-def softsign_backward(dy, y, z, alpha, dz):
+def softsign_backward(dy, y, z, bias, alpha, dz):
     n, m = dy.shape
     t = dy.dtype.type
     one = t(1.0)
@@ -289,11 +289,13 @@ def swish_forward(z, bias, alpha, out):
 
 
 @njit(**JIT)
-def swish_backward(dy, y, z, alpha, dz):
+def swish_backward(dy, y, z, bias, alpha, dz):
     n, m = dy.shape
+    has_bias = bias.shape[0] > 0
     for i in range(n):
         for j in range(m):
-            dz[i, j] = dy[i, j] * _swish_grad(z[i, j])
+            v = z[i, j] + bias[j] if has_bias else z[i, j]
+            dz[i, j] = dy[i, j] * _swish_grad(v)
 
 
 @njit(**JIT)
@@ -307,11 +309,13 @@ def gelu_forward(z, bias, alpha, out):
 
 
 @njit(**JIT)
-def gelu_backward(dy, y, z, alpha, dz):
+def gelu_backward(dy, y, z, bias, alpha, dz):
     n, m = dy.shape
+    has_bias = bias.shape[0] > 0
     for i in range(n):
         for j in range(m):
-            dz[i, j] = dy[i, j] * _gelu_grad(z[i, j])
+            v = z[i, j] + bias[j] if has_bias else z[i, j]
+            dz[i, j] = dy[i, j] * _gelu_grad(v)
 
 
 @njit(**JIT)
@@ -327,7 +331,7 @@ def leaky_relu_forward(z, bias, alpha, out):
 
 
 @njit(**JIT)
-def leaky_relu_backward(dy, y, z, alpha, dz):
+def leaky_relu_backward(dy, y, z, bias, alpha, dz):
     n, m = dy.shape
     t = dy.dtype.type
     zero, one, a = t(0.0), t(1.0), t(alpha)
@@ -352,7 +356,7 @@ def hard_sigmoid_forward(z, bias, alpha, out):
 
 
 @njit(**JIT)
-def hard_sigmoid_backward(dy, y, z, alpha, dz):
+def hard_sigmoid_backward(dy, y, z, bias, alpha, dz):
     n, m = dy.shape
     t = dy.dtype.type
     zero, one = t(0.0), t(1.0)
@@ -375,7 +379,7 @@ def exponential_forward(z, bias, alpha, out):
 
 
 @njit(**JIT)
-def exponential_backward(dy, y, z, alpha, dz):
+def exponential_backward(dy, y, z, bias, alpha, dz):
     n, m = dy.shape
     for i in range(n):
         for j in range(m):
@@ -398,7 +402,7 @@ def relu6_forward(z, bias, alpha, out):
 
 
 @njit(**JIT)
-def relu6_backward(dy, y, z, alpha, dz):
+def relu6_backward(dy, y, z, bias, alpha, dz):
     n, m = dy.shape
     t = dy.dtype.type
     zero = t(0.0)
@@ -423,13 +427,15 @@ def bias_act_forward(z, bias, code, alpha, out):
     _FORWARD[code](z, bias, alpha, out)
 
 
-def act_backward(dy, y, z, code, alpha, dz):
-    """dz = dy * act'(z), written into ``dz`` (may alias ``dy``).
+def act_backward(dy, y, z, bias, code, alpha, dz):
+    """dz = dy * act'(z + bias), written into ``dz`` (may alias ``dy``).
 
-    y: the activation output; z: the pre-activation (only read by swish and
-    gelu, pass ``y`` for the others). All (n, m).
+    y: the activation output; z: the pre-activation *before* the bias, as
+    ``bias_act_forward`` received it, and ``bias`` the same (m,) or (0,) bias
+    (both only read by swish and gelu, whose derivative needs the biased
+    pre-activation; pass ``y`` and an empty bias for the others). All (n, m).
     """
-    _BACKWARD[code](dy, y, z, alpha, dz)
+    _BACKWARD[code](dy, y, z, bias, alpha, dz)
 
 
 @njit(**JIT)

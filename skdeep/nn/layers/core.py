@@ -33,7 +33,7 @@ class ActivationMixin:
             if code == act_k.LINEAR:
                 return dy
             dz = get_buffer(ws, "act_dz", dy.shape, dy.dtype)
-            act_k.act_backward(dy, y, z, code, alpha, dz)
+            act_k.act_backward(dy, y, z, bias, code, alpha, dz)
             return dz
 
         return y, backward_act
