@@ -5,7 +5,11 @@ import pytest
 
 from skdeep.nn import Sequential, backend
 from skdeep.nn.layers import BatchNormalization, Conv1D, Dense
-from skdeep.nn.testing import check_layer_gradients, check_model_gradients, randomize_weights
+from skdeep.nn.testing import (
+    check_layer_gradients,
+    check_model_gradients,
+    randomize_weights,
+)
 
 
 @pytest.mark.parametrize("activation", ["swish", "silu", "gelu"])
