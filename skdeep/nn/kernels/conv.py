@@ -37,7 +37,8 @@ def im2col(x, kh, kw, sh, sw, dh, dw, pad_top, pad_left, oh, ow, cols):
                 o = ((b * oh + oy) * ow + ox) * depth
                 ix0 = ox * sw - pad_left
                 # without dilation a kernel row inside the image is one contiguous
-                # run of kw * c values: copy it with one slice (vectorised memcpy)
+                # run of kw * c values: one straight copy loop (LLVM vectorises it;
+                # an array-slice assignment costs ~10 s of first compile)
                 whole_rows = dw == 1 and ix0 >= 0 and ix0 + kw <= w
                 for ky in range(kh):
                     iy = oy * sh - pad_top + ky * dh
@@ -46,14 +47,16 @@ def im2col(x, kh, kw, sh, sw, dh, dw, pad_top, pad_left, oh, ow, cols):
                         o += span
                     elif whole_rows:
                         s = ((b * h + iy) * w + ix0) * c
-                        dst[o:o + span] = src[s:s + span]
+                        for q in range(span):
+                            dst[o + q] = src[s + q]
                         o += span
                     else:
                         for kx in range(kw):
                             ix = ix0 + kx * dw
                             if ix >= 0 and ix < w:
                                 s = ((b * h + iy) * w + ix) * c
-                                dst[o:o + c] = src[s:s + c]
+                                for q in range(c):
+                                    dst[o + q] = src[s + q]
                             else:
                                 dst[o:o + c] = 0.0
                             o += c
