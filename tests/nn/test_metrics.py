@@ -106,9 +106,10 @@ def test_accuracy_in_compile_resolves_from_the_data():
                                   "categorical_crossentropy", "sparse_categorical_crossentropy",
                                   "BinaryAccuracy", "MeanSquaredError"])
 def test_registry_names(name):
-    m = metrics.get(name)
+    m = metrics.resolve(name)  # compile's resolution: the string is the log key
     assert isinstance(m, metrics.Metric)
-    assert m.name == name or name[0].isupper()
+    assert m.name == name
+    assert type(metrics.get(name)) is type(m)
 
 
 def test_metric_names_and_configs():
