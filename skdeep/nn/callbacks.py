@@ -14,6 +14,8 @@ import warnings
 
 import numpy as np
 
+from ._io import atomic_write
+
 __all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping",
            "ModelCheckpoint", "ReduceLROnPlateau", "LearningRateScheduler", "TerminateOnNaN",
            "CSVLogger", "LambdaCallback"]
@@ -665,8 +667,6 @@ class CSVLogger(Callback):
         return value
 
     def on_epoch_end(self, epoch, logs=None):
-        from .saving import atomic_write
-
         logs = logs or {}
         if self._writer is None:
             self.keys = sorted(logs)

@@ -11,19 +11,20 @@ A model file (any extension; ``.keras`` recommended) holds::
 A weights file (``save_weights``) has the same entries without config.json.
 Loading parses JSON and reads arrays with ``allow_pickle=False``; classes are
 looked up by name among the exported layers, so a file cannot run code.
-Every write goes to a temporary file in the target directory and is moved
-into place with ``os.replace``: an interrupted save leaves the old file intact.
+Every write goes through :func:`skdeep.nn._io.atomic_write`: a temporary file
+in the target's directory moved into place with ``os.replace``, so an
+interrupted save leaves the old file intact (symlinks are followed).
 """
 import io
 import json
 import os
-import secrets
 import warnings
 import zipfile
 
 import numpy as np
 
 from . import backend, losses, metrics, optimizers
+from ._io import atomic_write, write_bytes
 from .layers.base import InputLayer, Layer
 
 __all__ = ["save_model", "load_model", "save_weights", "load_weights", "model_to_bytes",
@@ -38,32 +39,6 @@ _MODEL_CLASSES = ("Sequential", "Functional", "Model")
 
 
 # ---------------------------------------------------------------------------- files
-def atomic_write(path, write):
-    """Call ``write(file)`` on a temporary file next to ``path``, then move it
-    onto ``path``. On any error the temporary file is removed and ``path`` is
-    left as it was."""
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    tmp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
-    # os.open (not mkstemp, which makes 0600 files) lets the umask set the mode
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        if os.path.exists(path):
-            os.chmod(tmp, os.stat(path).st_mode & 0o7777)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
 def _zip_bytes(entries):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
@@ -555,19 +530,6 @@ def _load(source, custom_objects, compile):
     return model
 
 
-def _write(filepath, overwrite, data):
-    if hasattr(filepath, "write"):
-        filepath.write(data)
-        return
-    path = os.fspath(filepath)
-    if os.path.isdir(path):
-        raise IsADirectoryError(f"'{path}' is a directory; give a file path such as "
-                                "'model.keras'")
-    if not overwrite and os.path.exists(path):
-        raise FileExistsError(f"'{path}' exists; pass overwrite=True to replace it")
-    atomic_write(path, lambda f: f.write(data))
-
-
 def save_model(model, filepath, overwrite=True, include_optimizer=True):
     """Save architecture, weights, compile arguments and optimizer state.
 
@@ -593,7 +555,7 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
     >>> bool((load_model(path).predict(x, verbose=0) == model.predict(x, verbose=0)).all())
     True
     """
-    _write(filepath, overwrite, model_to_bytes(model, include_optimizer))
+    write_bytes(filepath, model_to_bytes(model, include_optimizer), overwrite)
 
 
 def load_model(filepath, custom_objects=None, compile=True):
@@ -614,7 +576,7 @@ def save_weights(model, filepath, overwrite=True):
     """Save the weights (and the optimizer state when compiled), atomically."""
     opt = _optimizer_entries(model)
     entries = [_metadata(model, _WEIGHTS, bool(opt))] + _weights_entries(model) + opt
-    _write(filepath, overwrite, _zip_bytes(entries))
+    write_bytes(filepath, _zip_bytes(entries), overwrite)
 
 
 def load_weights(model, filepath):
