@@ -1,5 +1,8 @@
 """skdeep.nn: a Keras-style layer engine on Numba kernels.
 
+``import skdeep.nn as keras`` stands in for ``import keras``: the
+submodules and top-level names below are Keras 3's.
+
 Examples
 --------
 >>> import numpy as np
@@ -11,19 +14,27 @@ Examples
 >>> len(history.history["loss"])
 2
 """
-from . import (activations, backend, callbacks, constraints, initializers, layers, losses,
-               metrics, optimizers, regularizers, utils)
-from .layers.base import Input
+from . import (activations, backend, callbacks, config, constraints, datasets, initializers,
+               layers, losses, metrics, models, optimizers, preprocessing, regularizers, saving,
+               utils)
+from .initializers import Initializer
+from .layers.base import Input, KTensor as KerasTensor, Layer
+from .losses import Loss
+from .metrics import Metric
 from .model import Model, Sequential
+from .optimizers import Optimizer
+from .regularizers import Regularizer
+from .saving import load_model
+
+__all__ = ["Sequential", "Model", "Input", "Layer", "Loss", "Metric", "Optimizer",
+           "Initializer", "Regularizer", "KerasTensor", "load_model", "version", "activations",
+           "backend", "callbacks", "config", "constraints", "datasets", "initializers", "layers",
+           "losses", "metrics", "models", "optimizers", "preprocessing", "regularizers", "saving",
+           "utils"]
 
 
-def load_model(filepath, custom_objects=None, compile=True):
-    """Load a model saved with ``model.save`` (architecture, weights, optimizer)."""
-    from .saving import load_model as _load
+def version():
+    """skdeep's version string (``keras.version()``)."""
+    from .. import __version__
 
-    return _load(filepath, custom_objects=custom_objects, compile=compile)
-
-
-__all__ = ["Sequential", "Model", "Input", "load_model", "activations", "backend", "callbacks",
-           "constraints", "initializers", "layers", "losses", "metrics", "optimizers",
-           "regularizers", "utils"]
+    return __version__

@@ -142,3 +142,46 @@ def function(inputs, outputs, updates=None, name=None):
         return list(result) if many_out else result
 
     return call
+
+
+# ---------------------------------------------------------------------------- Keras config names
+_EPSILON = 1e-7
+
+
+def epsilon():
+    """The fuzz factor Keras code adds to denominators (``1e-7``, Keras' default)."""
+    return _EPSILON
+
+
+def image_data_format():
+    """``'channels_last'``: images are ``(batch, height, width, channels)``."""
+    return "channels_last"
+
+
+def set_image_data_format(data_format):
+    """Only ``'channels_last'`` is supported as the global default."""
+    if data_format != "channels_last":
+        raise NotImplementedError(
+            f"set_image_data_format({data_format!r}): skdeep's global image layout is "
+            "'channels_last'; pass data_format= to the layers that support another layout")
+
+
+def backend():
+    """The name of the array backend: ``'numpy'`` (NumPy arrays, Numba kernels)."""
+    return "numpy"
+
+
+def clear_session(free_memory=True):
+    """Forget the names given to layers so far, so that new layers are named
+    ``dense``, ``dense_1``... again, as ``keras.backend.clear_session()`` does."""
+    from .layers import base
+
+    base._NAME_COUNTERS.clear()
+    base._USED_NAMES.clear()
+
+
+def is_keras_tensor(x):
+    """Whether ``x`` is a symbolic tensor (from ``Input`` and layer calls)."""
+    from .layers.base import KTensor
+
+    return isinstance(x, KTensor)

@@ -377,6 +377,15 @@ class Model(Layer):
 
         load_weights(self, filepath)
 
+    def to_json(self, **kwargs):
+        """The architecture as a JSON string; :func:`skdeep.nn.models.model_from_json`
+        rebuilds the model (with fresh weights) from it. ``kwargs`` go to ``json.dumps``."""
+        import json
+
+        from .saving import _json_default, model_to_config
+
+        return json.dumps(model_to_config(self), default=_json_default, **kwargs)
+
     def get_config(self):
         from .saving import model_to_config
 

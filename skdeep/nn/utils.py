@@ -1,9 +1,22 @@
-"""Utilities: ``to_categorical``, ``set_random_seed``."""
+"""``keras.utils``: ``to_categorical``, ``set_random_seed``, ``PyDataset`` /
+``Sequence``, ``split_dataset``, ``pad_sequences``, ``normalize``,
+``get_file`` (offline) and the batch packing helpers."""
 import numpy as np
 
-from .backend import set_random_seed
+from ..text.sequence import pad_sequences
+from .backend import clear_session, is_keras_tensor, set_random_seed
+from .dataset_utils import (
+    normalize,
+    pack_x_y_sample_weight,
+    split_dataset,
+    unpack_x_y_sample_weight,
+)
+from .file_utils import OfflineError, get_file
+from .py_dataset import PyDataset, Sequence
 
-__all__ = ["to_categorical", "set_random_seed"]
+__all__ = ["to_categorical", "set_random_seed", "PyDataset", "Sequence", "split_dataset",
+           "pad_sequences", "normalize", "get_file", "OfflineError", "pack_x_y_sample_weight",
+           "unpack_x_y_sample_weight", "clear_session", "is_keras_tensor"]
 
 
 def to_categorical(x, num_classes=None):

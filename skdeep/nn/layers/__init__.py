@@ -24,3 +24,18 @@ __all__ += ["Conv1D", "Conv2D", "Convolution1D", "Convolution2D", "MaxPooling1D"
             "GlobalMaxPool2D", "GlobalAvgPool1D", "GlobalAvgPool2D"]
 __all__ += ["Embedding", "Masking", "SimpleRNN", "LSTM", "GRU", "Bidirectional"]
 __all__ += ["add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate"]
+__all__ += ["serialize", "deserialize"]
+
+
+def serialize(layer):
+    """``{"class_name", "config"}`` of a layer (``keras.layers.serialize``)."""
+    from ..saving import serialize_layer
+
+    return serialize_layer(layer)
+
+
+def deserialize(config, custom_objects=None):
+    """A new layer from :func:`serialize`'s output (``keras.layers.deserialize``)."""
+    from ..saving import deserialize_layer
+
+    return deserialize_layer(config, custom_objects=custom_objects)

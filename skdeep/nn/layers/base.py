@@ -373,9 +373,21 @@ class InputLayer(Layer):
     """The layer behind :func:`Input`; passes its input through."""
 
     def __init__(self, shape=None, batch_size=None, dtype=None, name=None, input_shape=None,
-                 sparse=None, **kwargs):
+                 sparse=None, batch_shape=None, ragged=None, input_tensor=None, optional=False,
+                 **kwargs):
+        _refuse_input_features(sparse=sparse, ragged=ragged, tensor=input_tensor,
+                               optional=optional)
         if shape is None:
             shape = input_shape
+        if batch_shape is not None:
+            if shape is not None:
+                raise ValueError("Input takes shape= (one sample) or batch_shape= (batch "
+                                 "dimension first), not both")
+            batch_shape = tuple(batch_shape)
+            if not batch_shape:
+                raise ValueError("batch_shape must include the batch dimension, e.g. "
+                                 "batch_shape=(None, 8)")
+            batch_size, shape = batch_shape[0], batch_shape[1:]
         if shape is None:
             raise ValueError("Input needs a shape, e.g. Input(shape=(8,))")
         if isinstance(shape, int):
@@ -395,8 +407,41 @@ class InputLayer(Layer):
                 "batch_size": self.batch_size}
 
 
-def Input(shape=None, batch_size=None, dtype=None, name=None, **kwargs):
+def _refuse_input_features(sparse=None, ragged=None, tensor=None, optional=False):
+    for what, value in (("sparse", sparse), ("ragged", ragged)):
+        if value:
+            raise NotImplementedError(
+                f"Input({what}=True) is not supported: skdeep layers take dense NumPy arrays. "
+                f"Convert the data first (scipy sparse: X.toarray(); ragged sequences: "
+                f"skdeep.nn.utils.pad_sequences) and use a dense Input")
+    if tensor is not None:
+        raise NotImplementedError("Input(tensor=...) is not supported: build the model on "
+                                  "Input(shape=...) and pass the array to fit/predict")
+    if optional:
+        raise NotImplementedError("Input(optional=True) is not supported: every model input "
+                                  "must be given")
+
+
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,
+          tensor=None, optional=False, ragged=None, **kwargs):
     """A symbolic input tensor of a functional model (batch dimension excluded).
+
+    Parameters
+    ----------
+    shape : tuple of int or None
+        Shape of one sample, e.g. ``(28, 28, 1)``; None for a variable length.
+    batch_size : int, optional
+        A fixed batch size (informational).
+    dtype : str, optional
+        ``'float32'`` (default: floatx) or an integer dtype for token ids.
+    batch_shape : tuple, optional
+        Instead of ``shape`` and ``batch_size``: the full shape, batch first,
+        e.g. ``(16, 10, 5)``.
+    name : str, optional
+    sparse, ragged, tensor, optional :
+        Keras arguments for inputs skdeep does not take (sparse or ragged
+        tensors, wrapping an existing tensor, optional inputs): a true value
+        raises NotImplementedError.
 
     Examples
     --------
@@ -406,6 +451,10 @@ def Input(shape=None, batch_size=None, dtype=None, name=None, **kwargs):
     >>> model = Model(x, Dense(2)(x))
     >>> model.output_shape
     (None, 2)
+    >>> Input(batch_shape=(16, 10, 5)).shape
+    (16, 10, 5)
     """
-    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name, **kwargs)
+    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name, sparse=sparse,
+                       batch_shape=batch_shape, ragged=ragged, input_tensor=tensor,
+                       optional=optional, **kwargs)
     return layer._inbound_nodes[0].outputs[0]

@@ -1,0 +1,7 @@
+"""``keras.datasets.imdb``: not loaded by skdeep (Keras ships it as pickles)."""
+from ._common import refuse_pickled
+
+
+def load_data(*args, **kwargs):
+    """Raises NotImplementedError: imdb is stored as Python pickles, which skdeep never loads."""
+    refuse_pickled("imdb", "Tokenize your own texts with skdeep.nn.preprocessing.text.Tokenizer.")
