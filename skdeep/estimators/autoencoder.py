@@ -276,3 +276,6 @@ callbacks, random_state, verbose, warm_start, n_jobs
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+    def _more_tags(self):  # scikit-learn < 1.6
+        return {"preserves_dtype": [np.float64, np.float32]}

@@ -205,3 +205,6 @@ class NeuralClassifier(ClassifierMixin, SupervisedNeuralEstimator):
         tags.target_tags.multi_output = True
         tags.classifier_tags.multi_label = True
         return tags
+
+    def _more_tags(self):  # scikit-learn < 1.6
+        return {"multioutput": True, "multilabel": True}
