@@ -3,7 +3,7 @@
 The estimators are imported on first use (PEP 562), so that ``import
 skdeep.nn`` does not pay for scikit-learn, SciPy and pandas.
 """
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"
 
 __all__ = ["NeuralClassifier", "NeuralRegressor", "Autoencoder"]
 
