@@ -17,6 +17,7 @@ Examples
 from . import (activations, backend, callbacks, config, constraints, datasets, initializers,
                layers, losses, metrics, models, optimizers, preprocessing, regularizers, saving,
                utils)
+from . import ops, random
 from .initializers import Initializer
 from .layers.base import Input, KTensor as KerasTensor, Layer
 from .losses import Loss
@@ -30,7 +31,7 @@ __all__ = ["Sequential", "Model", "Input", "Layer", "Loss", "Metric", "Optimizer
            "Initializer", "Regularizer", "KerasTensor", "load_model", "version", "activations",
            "backend", "callbacks", "config", "constraints", "datasets", "initializers", "layers",
            "losses", "metrics", "models", "optimizers", "preprocessing", "regularizers", "saving",
-           "utils"]
+           "utils", "ops", "random"]
 
 
 def version():
