@@ -27,7 +27,7 @@ import time
 
 import numpy as np
 
-__all__ = ["FAMILIES", "warm", "main"]
+__all__ = ["FAMILIES", "main", "warm"]
 
 _ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh", "softmax", "elu", "selu", "softplus",
                 "softsign", "swish", "gelu", "leaky_relu", "hard_sigmoid", "exponential",
@@ -48,7 +48,7 @@ def _dense(dtype, rng):
     y2 = rng.integers(0, 2, 8)
     y3 = rng.integers(0, 3, 8)
     yr = rng.standard_normal(8).astype(dtype)
-    hidden = lambda: [Dense(6, activation="relu", dtype=dtype),  # noqa: E731
+    hidden = lambda: [Dense(6, activation="relu", dtype=dtype),
                       BatchNormalization(dtype=dtype), Dropout(0.1, dtype=dtype)]
     for loss, out, y in (("binary_crossentropy", Dense(1, activation="sigmoid", dtype=dtype), y2),
                          ("sparse_categorical_crossentropy",
@@ -81,9 +81,17 @@ def _activations(dtype, rng):
 
 def _conv(dtype, rng):
     from .nn import Sequential
-    from .nn.layers import (AveragePooling2D, Conv1D, Conv2D, Dense, Flatten,
-                            GlobalAveragePooling1D, GlobalAveragePooling2D, MaxPooling1D,
-                            MaxPooling2D)
+    from .nn.layers import (
+        AveragePooling2D,
+        Conv1D,
+        Conv2D,
+        Dense,
+        Flatten,
+        GlobalAveragePooling1D,
+        GlobalAveragePooling2D,
+        MaxPooling1D,
+        MaxPooling2D,
+    )
 
     x = rng.standard_normal((4, 8, 8, 2)).astype(dtype)
     y = rng.integers(0, 2, 4)
