@@ -8,8 +8,6 @@ import inspect
 import io
 import math
 import os
-import sys
-import time
 import warnings
 
 import numpy as np
@@ -122,66 +120,9 @@ class History(Callback):
         self.model.history = self
 
 
-def _format_logs(logs):
-    parts = []
-    for k, v in logs.items():
-        if isinstance(v, (float, np.floating)):
-            parts.append(f"{k}: {v:.4f}" if abs(v) >= 1e-3 or v == 0 else f"{k}: {v:.4e}")
-        else:
-            parts.append(f"{k}: {v}")
-    return " - ".join(parts)
-
-
-def _format_time(seconds, steps):
-    per_step = seconds / max(steps, 1)
-    unit = f"{per_step * 1e3:.0f}ms/step" if per_step >= 1e-3 else f"{per_step * 1e6:.0f}us/step"
-    return f"{seconds:.0f}s {unit}"
-
-
-class ProgbarLogger(Callback):
-    """Keras-like progress display: a bar per epoch (verbose=1, via tqdm) or one
-    line per epoch (verbose=2)."""
-
-    def __init__(self, verbose=1, file=None):
-        super().__init__()
-        self.verbose = verbose
-        self.file = file
-        self._bar = None
-
-    def on_train_begin(self, logs=None):
-        self._bar = None
-
-    def on_epoch_begin(self, epoch, logs=None):
-        out = self.file or sys.stdout
-        print(f"Epoch {epoch + 1}/{self.params.get('epochs')}", file=out, flush=True)
-        self._start = time.perf_counter()
-        self._seen = 0
-        if self.verbose == 1:
-            from tqdm.auto import tqdm
-
-            self._bar = tqdm(total=self.params.get("steps"), file=out, leave=True,
-                             bar_format="{n_fmt}/{total_fmt} {bar:20} {elapsed} {postfix}",
-                             ascii=" ━", dynamic_ncols=False, mininterval=0.1)
-
-    def on_train_batch_end(self, batch, logs=None):
-        self._seen = batch + 1
-        if self._bar is not None:
-            self._bar.update(1)
-            if logs and (batch % 10 == 0 or batch + 1 == self.params.get("steps")):
-                self._bar.set_postfix_str(_format_logs(logs), refresh=False)
-
-    def on_epoch_end(self, epoch, logs=None):
-        elapsed = time.perf_counter() - self._start
-        text = _format_logs(logs or {})
-        if self._bar is not None:
-            self._bar.set_postfix_str(f"{_format_time(elapsed, self._seen)} - {text}",
-                                      refresh=True)
-            self._bar.close()
-            self._bar = None
-        elif self.verbose == 2:
-            steps = self.params.get("steps") or self._seen
-            print(f"{steps}/{steps} - {_format_time(elapsed, steps)} - {text}",
-                  file=self.file or sys.stdout, flush=True)
+# ProgbarLogger lives with Progbar; imported here, after Callback exists, for
+# the public name skdeep.nn.callbacks.ProgbarLogger
+from .progbar import ProgbarLogger  # noqa: E402
 
 
 # ---------------------------------------------------------------------------- monitoring

@@ -354,11 +354,31 @@ class Model(Layer):
     test_on_batch = training.test_on_batch
     predict_on_batch = training.predict_on_batch
 
-    def summary(self, line_length=None, print_fn=None):
-        """Print Keras' summary table: layer name and type, output shape, params."""
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None):
+        """Print Keras' summary table: layer name and type, output shape, params.
+
+        Parameters
+        ----------
+        line_length : int, optional
+            Total width of the table (default: fitted to the contents).
+        positions : list of float, optional
+            Right edges of the columns, as fractions of ``line_length`` (or
+            absolute positions when the last one is > 1).
+        print_fn : callable, optional
+            Called once with the whole summary text instead of ``print``.
+        expand_nested : bool, default=False
+            List the layers of nested models under them.
+        show_trainable : bool, default=False
+            Add a "Trainable" column (Y / N, "-" for layers without weights).
+        layer_range : tuple of 2 str, optional
+            First and last layer to list (names or regular expressions).
+        """
         from .summary import summary_lines
 
-        lines = summary_lines(self, line_length)
+        lines = summary_lines(self, line_length, positions=positions,
+                              expand_nested=expand_nested, show_trainable=show_trainable,
+                              layer_range=layer_range)
         (print_fn or print)("\n".join(lines))
 
     def save(self, filepath, overwrite=True):

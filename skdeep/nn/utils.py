@@ -12,11 +12,12 @@ from .dataset_utils import (
     unpack_x_y_sample_weight,
 )
 from .file_utils import OfflineError, get_file
+from .progbar import Progbar
 from .py_dataset import PyDataset, Sequence
 
 __all__ = ["to_categorical", "set_random_seed", "PyDataset", "Sequence", "split_dataset",
            "pad_sequences", "normalize", "get_file", "OfflineError", "pack_x_y_sample_weight",
-           "unpack_x_y_sample_weight", "clear_session", "is_keras_tensor"]
+           "unpack_x_y_sample_weight", "clear_session", "is_keras_tensor", "Progbar"]
 
 
 def to_categorical(x, num_classes=None):
