@@ -190,6 +190,58 @@ LAYER_CASES += [
 ]
 
 
+# --- activation, reshaping and depthwise/separable conv layers (issue 12) ---
+from skdeep.nn.layers import (ELU, Cropping1D, Cropping2D, DepthwiseConv1D,  # noqa: E402
+                              DepthwiseConv2D, LeakyReLU, PReLU, ReLU, SeparableConv1D,
+                              SeparableConv2D, Softmax, ZeroPadding1D, ZeroPadding2D)
+
+
+def nonzero(make, input_shape, seed=5):
+    """A layer maker that builds the layer and draws every weight from N(0, 0.5)."""
+    def made():
+        layer = make()
+        layer.build((None,) + tuple(input_shape))
+        rng = np.random.default_rng(seed)
+        for w in layer.weights:
+            w.assign(rng.standard_normal(w.shape) * 0.5)
+        return layer
+    return made
+
+
+LAYER_CASES += [
+    pytest.param(lambda: ReLU(), randn(4, 5), {}, id="ReLU"),
+    pytest.param(lambda: ReLU(max_value=1.0, negative_slope=0.2, threshold=0.3),
+                 randn(4, 6, scale=2.0), {}, id="ReLU-max-slope-threshold"),
+    pytest.param(lambda: ReLU(6.0), randn(4, 5, scale=5.0), {}, id="ReLU-6"),
+    pytest.param(lambda: LeakyReLU(), randn(4, 5), {}, id="LeakyReLU"),
+    pytest.param(nonzero(PReLU, (3, 4)), randn(2, 3, 4), {}, id="PReLU"),
+    pytest.param(nonzero(lambda: PReLU(shared_axes=[1, 2]), (3, 2, 4)), randn(2, 3, 2, 4), {},
+                 id="PReLU-shared-axes"),
+    pytest.param(lambda: ELU(0.7), randn(4, 5), {}, id="ELU"),
+    pytest.param(lambda: Softmax(), randn(2, 3, 4), {}, id="Softmax"),
+    pytest.param(lambda: Softmax(axis=[1, 2]), randn(2, 3, 4), {}, id="Softmax-two-axes"),
+    pytest.param(lambda: Softmax(axis=1), randn(2, 3, 4),
+                 {"call_kwargs": {"mask": np.array([[[1], [0], [1]], [[0], [1], [1]]], bool)}},
+                 id="Softmax-masked"),
+    pytest.param(lambda: ZeroPadding2D(((1, 0), (2, 1))), randn(2, 3, 3, 2), {},
+                 id="ZeroPadding2D"),
+    pytest.param(lambda: ZeroPadding1D((2, 1)), randn(2, 3, 2), {}, id="ZeroPadding1D"),
+    pytest.param(lambda: Cropping2D(((1, 0), (0, 2))), randn(2, 4, 5, 2), {}, id="Cropping2D"),
+    pytest.param(lambda: Cropping1D((1, 2)), randn(2, 6, 2), {}, id="Cropping1D"),
+    pytest.param(nonzero(lambda: DepthwiseConv2D(3, strides=2, padding="same", depth_multiplier=2,
+                                                 activation="tanh"), (6, 5, 3)),
+                 randn(2, 6, 5, 3), {}, id="DepthwiseConv2D-same-stride2-multiplier2"),
+    pytest.param(nonzero(lambda: DepthwiseConv2D(2, dilation_rate=2, use_bias=False), (5, 5, 2)),
+                 randn(2, 5, 5, 2), {}, id="DepthwiseConv2D-dilated-no-bias"),
+    pytest.param(nonzero(lambda: DepthwiseConv1D(3, padding="same", depth_multiplier=3), (6, 2)),
+                 randn(2, 6, 2), {}, id="DepthwiseConv1D"),
+    pytest.param(nonzero(lambda: SeparableConv2D(4, 3, padding="same", depth_multiplier=2,
+                                                 activation="sigmoid"), (5, 5, 3)),
+                 randn(2, 5, 5, 3), {}, id="SeparableConv2D"),
+    pytest.param(nonzero(lambda: SeparableConv1D(3, 2, strides=2), (7, 2)), randn(2, 7, 2), {},
+                 id="SeparableConv1D"),
+]
+
 @pytest.mark.parametrize("make_layer, make_inputs, options", LAYER_CASES)
 def test_layer_gradients(make_layer, make_inputs, options):
     with backend.floatx_scope("float64"):

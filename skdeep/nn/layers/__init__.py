@@ -12,6 +12,10 @@ from .pooling import (AveragePooling1D, AveragePooling2D, AvgPool1D, AvgPool2D,
 from .embedding import Embedding, Masking
 from .recurrent import GRU, LSTM, SimpleRNN
 from .bidirectional import Bidirectional
+from .activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from .reshaping import Cropping1D, Cropping2D, ZeroPadding1D, ZeroPadding2D
+from .conv_depthwise import (DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D,
+                             SeparableConvolution1D, SeparableConvolution2D)
 
 __all__ = ["Layer", "Weight", "Input", "InputLayer", "Dense", "Activation", "Dropout",
            "GaussianNoise", "Flatten",
@@ -23,6 +27,9 @@ __all__ += ["Conv1D", "Conv2D", "Convolution1D", "Convolution2D", "MaxPooling1D"
             "MaxPool1D", "MaxPool2D", "AvgPool1D", "AvgPool2D", "GlobalMaxPool1D",
             "GlobalMaxPool2D", "GlobalAvgPool1D", "GlobalAvgPool2D"]
 __all__ += ["Embedding", "Masking", "SimpleRNN", "LSTM", "GRU", "Bidirectional"]
+__all__ += ["ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax", "ZeroPadding1D", "ZeroPadding2D",
+            "Cropping1D", "Cropping2D", "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D",
+            "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D"]
 __all__ += ["add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate"]
 __all__ += ["serialize", "deserialize"]
 
