@@ -433,7 +433,9 @@ _SAMPLE_ARGS = {
     "InputLayer": ((3,),), "Conv1D": (2, 3), "Conv2D": (2, 3), "Convolution1D": (2, 3),
     "Convolution2D": (2, 3), "Embedding": (10, 4), "SimpleRNN": (3,), "LSTM": (3,),
     "GRU": (3,), "Masking": (), "RepeatVector": (2,), "Permute": ((2, 1),),
-    "GaussianNoise": (0.1,),
+    "GaussianNoise": (0.1,), "DepthwiseConv1D": (3,), "DepthwiseConv2D": (3,),
+    "SeparableConv1D": (2, 3), "SeparableConv2D": (2, 3), "SeparableConvolution1D": (2, 3),
+    "SeparableConvolution2D": (2, 3),
 }
 _NOT_LAYERS = {"Layer", "Weight", "Input"}
 

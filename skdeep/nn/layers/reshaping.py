@@ -79,7 +79,7 @@ class _ZeroPadding(_Spatial):
 
     def get_config(self):
         config = super().get_config()
-        padding = self.padding[0] if self.rank == 1 else self.padding
+        padding = list(self.padding[0]) if self.rank == 1 else [list(p) for p in self.padding]
         config.update(padding=padding, data_format=self.data_format)
         return config
 
@@ -168,7 +168,8 @@ class _Cropping(_Spatial):
 
     def get_config(self):
         config = super().get_config()
-        cropping = self.cropping[0] if self.rank == 1 else self.cropping
+        cropping = (list(self.cropping[0]) if self.rank == 1
+                    else [list(c) for c in self.cropping])
         config.update(cropping=cropping, data_format=self.data_format)
         return config
 
