@@ -103,9 +103,8 @@ def _profile_skdeep(model, X, y, batch_size, steps=60):
     for layer in model.layers:
         originals[layer] = layer.forward
 
-        def forward(inputs, training=False, ws=None, _layer=layer, **kw):
-            y_, back = timed(f"{_layer.name} forward", originals[_layer])(inputs, training,
-                                                                         ws, **kw)
+        def forward(inputs, ctx, _layer=layer, **kw):
+            y_, back = timed(f"{_layer.name} forward", originals[_layer])(inputs, ctx, **kw)
             return y_, timed(f"{_layer.name} backward", back)
 
         layer.forward = forward

@@ -10,6 +10,7 @@ import threading
 import numpy as np
 
 from . import training
+from .context import CallContext
 from .layers.base import InputLayer, KTensor, Layer, _as_list, unique_name
 
 
@@ -206,30 +207,43 @@ class Model(Layer):
         return self._unique_weights("trainable_weights")
 
     # ------------------------------------------------------------------ execution
-    def _run(self, xs, training=False, ws_map=None, fused=(), penalties=None):
-        """Forward pass over arrays ``xs``. Returns (outputs, tape, values)."""
+    def _contexts(self, training, need_dx=True, fused=(), calls=None, workspace=True):
+        """One reusable :class:`CallContext` per node, for one entry point.
+
+        ``need_dx`` False: the first nodes (fed by model inputs) skip their
+        input gradient. ``fused``: node indices whose layer returns logits to
+        a fused loss. ``calls``: how often each layer runs per step (by id),
+        to mark sole calls.
+        """
+        ctxs = []
+        for i, node in enumerate(self._nodes):
+            ctxs.append(CallContext(
+                training=training if node.training is None else node.training,
+                need_dx=need_dx or i not in self._first_nodes,
+                sole_call=calls is not None and calls.get(id(node.layer)) == 1,
+                logits=i in fused, workspace={} if workspace else None))
+        return ctxs
+
+    def _run(self, xs, ctxs, penalties=None):
+        """Forward pass over arrays ``xs`` with one context per node.
+
+        Returns (outputs, tape, values).
+        """
         values, masks = {}, {}
         for t, x in zip(self._input_tensors, xs):
             values[id(t)] = x
             masks[id(t)] = None
         tape = []
-        for i, node in enumerate(self._nodes):
+        for node, ctx in zip(self._nodes, ctxs):
             layer = node.layer
             ins = [values[id(t)] for t in node.inputs]
             in_masks = [masks[id(t)] for t in node.inputs]
             x = ins if node.list_input else ins[0]
             mask = in_masks if node.list_input else in_masks[0]
-            kwargs = dict(node.call_kwargs)
             if layer.consumes_mask:
-                kwargs["mask"] = mask
-            if i in fused:
-                kwargs["logits"] = True
-            ws = None
-            if ws_map is not None:
-                ws = ws_map[i]
-                if penalties is not None and isinstance(layer, Model):
-                    ws["_penalties"] = penalties
-            y, backward = layer.forward(x, training=training, ws=ws, **kwargs)
+                ctx.mask = mask
+            ctx.penalties = penalties
+            y, backward = layer.forward(x, ctx, **node.call_kwargs)
             outs = y if len(node.outputs) > 1 else [y]
             out_mask = layer.compute_mask(x, mask)
             out_masks = out_mask if isinstance(out_mask, list) else [out_mask] * len(outs)
@@ -261,14 +275,14 @@ class Model(Layer):
             plan = self._plan = (self._nodes, [n.layer for n in self._nodes] if chain else None)
         return plan[1]
 
-    def _infer(self, xs, ws_map):
+    def _infer(self, xs, ctxs):
         """Inference-mode outputs (a list), through the chain fast path when possible."""
         layers = self._chain_plan()
         if layers is None:
-            return self._run(xs, False, ws_map)[0]
+            return self._run(xs, ctxs)[0]
         x = xs[0]
-        for layer, ws in zip(layers, ws_map):
-            x = layer.forward(x, False, ws)[0]
+        for layer, ctx in zip(layers, ctxs):
+            x = layer.forward(x, ctx)[0]
         return [x]
 
     @staticmethod
@@ -309,22 +323,18 @@ class Model(Layer):
                     add(t, d)
         return grads
 
-    def _ws_for(self, ws):
-        child = ws.get("_ws_map")
-        if child is None or len(child) != len(self._nodes):
-            child = ws["_ws_map"] = [dict() for _ in self._nodes]
-        no_dx = ws.get("_no_dx", False)
-        for i in self._first_nodes:
-            child[i]["_no_dx"] = no_dx
-        return child
+    def _child_contexts(self, ctx):
+        """Contexts of this model's nodes when it runs as a layer under ``ctx``."""
+        first = self._first_nodes
+        return [ctx.child(i, training=None if node.training is None else node.training,
+                          need_dx=None if i in first else True)
+                for i, node in enumerate(self._nodes)]
 
-    def forward(self, inputs, training=False, ws=None, **kwargs):
-        """Run the model as a layer inside another model."""
+    def forward(self, inputs, ctx):
+        """Run the model as a layer inside another model (or eagerly)."""
         self._ensure_graph()
         xs = _as_list(inputs) if self._input_is_list else [inputs]
-        ws_map = None if ws is None else self._ws_for(ws)
-        penalties = None if ws is None else ws.get("_penalties")
-        outs, tape, values = self._run(xs, training, ws_map, penalties=penalties)
+        outs, tape, values = self._run(xs, self._child_contexts(ctx), penalties=ctx.penalties)
         in_tensors, out_tensors = self._input_tensors, self._output_tensors
 
         def backward(dy):
@@ -335,10 +345,14 @@ class Model(Layer):
 
         return (outs if self._output_is_list else outs[0]), backward
 
-    def __call__(self, inputs, training=False, **kwargs):
+    def __call__(self, inputs, training=None, mask=None, **kwargs):
         if not self._graph_ready and not any(isinstance(t, KTensor) for t in _as_list(inputs)):
             return self.predict(inputs, verbose=0)
-        return super().__call__(inputs, training=training, **kwargs)
+        return super().__call__(inputs, training=training, mask=mask, **kwargs)
+
+    @property
+    def sublayers(self):
+        return self.layers if (self._graph_ready or hasattr(self, "_stack")) else []
 
     @property
     def metrics_names(self):

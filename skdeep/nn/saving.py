@@ -145,7 +145,7 @@ def register_serializable(cls=None, name=None):
     >>> from skdeep.nn.layers import Layer
     >>> @register_serializable
     ... class Identity(Layer):
-    ...     def forward(self, inputs, training=False, ws=None):
+    ...     def forward(self, inputs, ctx):
     ...         return inputs, lambda dy: dy
     """
     def register(klass):
@@ -254,8 +254,11 @@ def _functional_config(model):
         nodes = []
         for node in (n for n in layer._inbound_nodes if id(n) in own_nodes):
             entry = {"args": [refs[id(t)] for t in node.inputs], "list_input": node.list_input}
-            if node.call_kwargs:
-                entry["kwargs"] = node.call_kwargs
+            kwargs = dict(node.call_kwargs)
+            if node.training is not None:
+                kwargs["training"] = node.training
+            if kwargs:
+                entry["kwargs"] = kwargs
             nodes.append(entry)
         entries.append(dict(serialize_layer(layer), name=layer.name, inbound_nodes=nodes))
 

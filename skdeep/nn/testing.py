@@ -6,6 +6,7 @@ custom layers.
 import numpy as np
 
 from . import backend
+from .context import CallContext
 
 
 def _numeric_grad(f, array, eps):
@@ -63,7 +64,8 @@ def randomize_weights(layer, seed=0, scale=0.5):
 
 
 def check_layer_gradients(layer, inputs, training=True, eps=1e-6, rtol=1e-5, atol=1e-7,
-                          seed=0, check_inputs=True, call_kwargs=None, randomize=True):
+                          seed=0, check_inputs=True, mask=None, sole_call=False,
+                          call_kwargs=None, randomize=True):
     """Compare a layer's backward pass with central differences.
 
     The layer must be float64. ``inputs`` is an array or a list of arrays
@@ -71,8 +73,21 @@ def check_layer_gradients(layer, inputs, training=True, eps=1e-6, rtol=1e-5, ato
     checked is ``sum(outputs * R)`` for fixed random ``R``, so every output
     element contributes. With ``randomize`` (the default) every weight is
     first redrawn by :func:`randomize_weights` from ``seed``, so that zero
-    biases or moving statistics cannot hide a wrong backward. Raises
-    AssertionError on a mismatch.
+    biases or moving statistics cannot hide a wrong backward. Every call goes
+    through one :class:`~skdeep.nn.context.CallContext` with a workspace, as
+    in training, so work arrays are reused between calls; ``mask`` is its
+    input mask and ``sole_call=True`` checks the path where the layer writes
+    (rather than adds) its weight gradients. Raises AssertionError on a
+    mismatch.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.nn import backend
+    >>> from skdeep.nn.layers import Dense
+    >>> with backend.floatx_scope("float64"):
+    ...     layer = Dense(3, activation="tanh")
+    ...     check_layer_gradients(layer, np.random.default_rng(0).standard_normal((4, 2)))
     """
     call_kwargs = call_kwargs or {}
     multi_in = isinstance(inputs, (list, tuple))
@@ -88,28 +103,31 @@ def check_layer_gradients(layer, inputs, training=True, eps=1e-6, rtol=1e-5, ato
                              "backend.floatx_scope('float64')")
     if randomize:
         randomize_weights(layer, seed)
+    ctx = CallContext(training=training, mask=mask, sole_call=sole_call, workspace={})
     rng = np.random.default_rng(seed)
-    y, _ = layer.forward(x_arg, training=training, **call_kwargs)
+    y, _ = layer.forward(x_arg, ctx, **call_kwargs)
     ys = y if isinstance(y, list) else [y]
     rs = [rng.standard_normal(o.shape) for o in ys]
 
     def objective():
-        out, _ = layer.forward(x_arg, training=training, **call_kwargs)
+        out, _ = layer.forward(x_arg, ctx, **call_kwargs)
         outs = out if isinstance(out, list) else [out]
         return float(sum((o * r).sum() for o, r in zip(outs, rs)))
 
     for w in layer.weights:
         w.grad[...] = 0
-    out, backward = layer.forward(x_arg, training=training, **call_kwargs)
+    out, backward = layer.forward(x_arg, ctx, **call_kwargs)
     dx = backward(rs if isinstance(out, list) else rs[0])
-    dxs = dx if multi_in else [dx]
+    # copies: the gradients may live in work arrays that later calls reuse
+    dxs = [None if d is None else np.array(d) for d in (dx if multi_in else [dx])]
+    grads = [w.grad.copy() for w in layer.trainable_weights]
     if check_inputs:
         for k, a in enumerate(xs):
             if np.issubdtype(a.dtype, np.floating):
                 _assert_close(f"{layer.name} d(input {k})", dxs[k], _numeric_grad(objective, a, eps),
                               rtol, atol)
-    for w in layer.trainable_weights:
-        _assert_close(f"{layer.name} d({w.name})", w.grad, _numeric_grad(objective, w.value, eps),
+    for w, g in zip(layer.trainable_weights, grads):
+        _assert_close(f"{layer.name} d({w.name})", g, _numeric_grad(objective, w.value, eps),
                       rtol, atol)
 
 

@@ -84,8 +84,8 @@ def _all_layers(model):
                 stack.extend(layer.layers)
             except ValueError:
                 pass
-        for sub in getattr(layer, "_sublayers", ()):
-            stack.append(sub)
+        if not isinstance(layer, Model):
+            stack.extend(layer.sublayers)
     return out
 
 
@@ -152,13 +152,9 @@ class _TrainState:
         self.weighted_metric_specs = self._metric_specs(spec["weighted_metrics"], names)
         self.metrics = None  # resolved on the first batch (needs target shapes)
         self.fused = self._fused_nodes()
-        self.train_ws = [dict() for _ in model._nodes]
-        for i in model._first_nodes:
-            self.train_ws[i]["_no_dx"] = True
-        calls = _count_calls(model, {})
-        for i, node in enumerate(model._nodes):
-            self.train_ws[i]["_sole_call"] = calls[id(node.layer)] == 1
-        self.eval_ws = [dict() for _ in model._nodes]
+        self.train_ctx = model._contexts(True, need_dx=False, fused=self.fused,
+                                         calls=_count_calls(model, {}))
+        self.eval_ctx = model._contexts(False, fused=self.fused)
         self._flat_key = None
         self.build_flat()
 
@@ -187,7 +183,7 @@ class _TrainState:
             act = getattr(layer, "activation", None)
             if (loss is not None and loss.fused_activation is not None
                     and getattr(act, "__name__", None) == loss.fused_activation
-                    and hasattr(layer, "_activate") and id(t) not in consumed
+                    and layer.accepts_logits and id(t) not in consumed
                     and len(t.node.outputs) == 1):
                 fused[model._nodes.index(t.node)] = i
         return fused
@@ -326,7 +322,7 @@ class _TrainState:
         model = self.model
         self.grads.fill(0)
         penalties = []
-        outs, tape, values = model._run(xs, True, self.train_ws, self.fused, penalties)
+        outs, tape, values = model._run(xs, self.train_ctx, penalties)
         total, dys, preds = self._losses_and_grads(outs, ys, sws, True)
         total += float(sum(penalties))
         model._backward(tape, model._output_tensors, dys, values)
@@ -347,7 +343,7 @@ class _TrainState:
     def test_step(self, xs, ys, sws):
         model = self.model
         penalties = []
-        outs, _, _ = model._run(xs, False, self.eval_ws, self.fused, penalties)
+        outs, _, _ = model._run(xs, self.eval_ctx, penalties)
         total, _, preds = self._losses_and_grads(outs, ys, sws, False)
         total += float(sum(penalties))
         for w in self.reg_weights:
@@ -722,12 +718,13 @@ def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, retur
 
 
 # ---------------------------------------------------------------------------- predict
-def _predict_ws(model):
+def _predict_ctx(model):
+    """The predict contexts of this thread (work arrays are per thread)."""
     local = model._local
-    ws = getattr(local, "ws", None)
-    if ws is None or len(ws) != len(model._nodes):
-        ws = local.ws = [dict() for _ in model._nodes]
-    return ws
+    ctxs = getattr(local, "ctxs", None)
+    if ctxs is None or len(ctxs) != len(model._nodes):
+        ctxs = local.ctxs = model._contexts(False)
+    return ctxs
 
 
 def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
@@ -748,13 +745,13 @@ def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None
     self._ensure_graph(x)
     xs = data.standardize_inputs(self, x)
     n = data.n_samples(xs, "the input arrays")
-    ws = _predict_ws(self)
+    ctxs = _predict_ctx(self)
     if n <= batch_size:
-        outs = [o.copy() for o in self._infer(xs, ws)]
+        outs = [o.copy() for o in self._infer(xs, ctxs)]
     else:
         outs = None
         for start in range(0, n, batch_size):
-            part = self._infer(data.take(xs, slice(start, start + batch_size)), ws)
+            part = self._infer(data.take(xs, slice(start, start + batch_size)), ctxs)
             if outs is None:
                 outs = [np.empty((n,) + o.shape[1:], o.dtype) for o in part]
             for o, p in zip(outs, part):
@@ -767,6 +764,6 @@ def predict_on_batch(self, x):
     self._ensure_graph(x)
     xs = data.standardize_inputs(self, x)
     data.n_samples(xs, "the input arrays")
-    outs = [o.copy() for o in self._infer(xs, _predict_ws(self))]
+    outs = [o.copy() for o in self._infer(xs, _predict_ctx(self))]
     return outs if self._output_is_list else outs[0]
 

@@ -11,6 +11,7 @@ import skdeep.nn as nn
 from skdeep.nn import Input, Model, Sequential, activations, backend, initializers, losses
 from skdeep.nn import metrics, optimizers, regularizers
 from skdeep.nn.layers import BatchNormalization, Dense
+from skdeep.nn.context import CallContext
 
 # ------------------------------------------------------------------- names
 CORE_LAYERS = ["Dense", "Dropout", "BatchNormalization", "Flatten", "Reshape", "Activation",
@@ -108,18 +109,18 @@ def test_batchnormalization_moving_statistics_like_keras():
     with backend.floatx_scope("float64"):
         layer = BatchNormalization()
         layer.build((None, 3))
-        y, _ = layer.forward(x, training=True)
+        y, _ = layer.forward(x, CallContext(training=True))
         # training: batch statistics (biased variance) normalize the batch ...
         np.testing.assert_allclose(y, (x - x.mean(0)) / np.sqrt(x.var(0) + 1e-3))
         # ... and the moving statistics move by (1 - momentum)
         np.testing.assert_allclose(layer.moving_mean.value, 0.01 * x.mean(0))
         np.testing.assert_allclose(layer.moving_variance.value, 0.99 + 0.01 * x.var(0))
         mean, var = layer.moving_mean.numpy(), layer.moving_variance.numpy()
-        y, _ = layer.forward(x, training=False)
+        y, _ = layer.forward(x, CallContext(training=False))
         np.testing.assert_allclose(y, (x - mean) / np.sqrt(var + 1e-3))
         # a frozen layer runs in inference mode and keeps its statistics (Keras 3)
         layer.trainable = False
-        y, _ = layer.forward(x, training=True)
+        y, _ = layer.forward(x, CallContext(training=True))
         np.testing.assert_allclose(y, (x - mean) / np.sqrt(var + 1e-3))
         np.testing.assert_array_equal(layer.moving_mean.value, mean)
 

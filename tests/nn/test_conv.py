@@ -7,6 +7,7 @@ from skdeep.nn import Sequential, backend, optimizers
 from skdeep.nn.layers import Conv1D, Conv2D, Dense, Flatten, GlobalAveragePooling2D, \
     MaxPooling2D
 from skdeep.nn.testing import check_layer_gradients, check_model_gradients
+from skdeep.nn.context import CallContext
 
 
 # ----------------------------------------------------------------- NumPy reference
@@ -186,7 +187,7 @@ def test_bad_input_shapes_raise_clear_errors():
     layer = Conv2D(2, 3)
     layer(np.zeros((1, 5, 5, 2)))
     with pytest.raises(ValueError, match="channels|shape"):
-        layer.forward(np.zeros((1, 5, 5, 3), np.float32))
+        layer.forward(np.zeros((1, 5, 5, 3), np.float32), CallContext())
     with pytest.raises(ValueError, match="rank 3"):
         Conv1D(2, 3)(np.zeros((2, 5, 5, 1)))
 
@@ -288,7 +289,7 @@ def test_blas_threads_are_restored_after_conv_and_pooling():
     before = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
     layer = Conv2D(3, 3, activation="relu")
     layer.build((None, 6, 6, 2))
-    y, backward = layer.forward(np.random.default_rng(11).random((4, 6, 6, 2), np.float32))
+    y, backward = layer.forward(np.random.default_rng(11).random((4, 6, 6, 2), np.float32), CallContext())
     backward(np.ones_like(y))
     MaxPooling2D()(y)
     after = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]

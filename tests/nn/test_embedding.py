@@ -6,6 +6,7 @@ import pytest
 
 from skdeep.nn import Sequential, backend
 from skdeep.nn.layers import GRU, LSTM, Dense, Embedding, Masking
+from skdeep.nn.context import CallContext
 
 
 def test_lookup_weights_and_defaults():
@@ -40,7 +41,7 @@ def test_bad_ids_raise_clear_errors(ids, error, match):
     layer = Embedding(4, 2)
     layer.build(None)
     with pytest.raises(error, match=match):
-        layer.forward(ids)
+        layer.forward(ids, CallContext())
 
 
 def test_bad_arguments():
@@ -62,14 +63,14 @@ def test_gradient_accumulates_repeated_ids():
         layer.build(None)
         ids = np.array([[1, 1, 3], [4, 1, 0]])
         dy = np.random.default_rng(0).standard_normal((2, 3, 2))
-        _, backward = layer.forward(ids)
+        _, backward = layer.forward(ids, CallContext())
         assert backward(dy) is None  # ids get no gradient
         expected = np.zeros((5, 2))
         np.add.at(expected, ids.ravel(), dy.reshape(-1, 2))
         np.testing.assert_allclose(layer.embeddings.grad, expected)
         frozen = Embedding(5, 2, trainable=False)
         frozen.build(None)
-        frozen.forward(ids)[1](dy)
+        frozen.forward(ids, CallContext())[1](dy)
         assert not frozen.embeddings.grad.any()
 
 
@@ -97,7 +98,7 @@ def test_masking_layer():
     by_value = Masking(mask_value=-1.0)
     mask = by_value.compute_mask(x, None)
     np.testing.assert_array_equal(mask, [[True, True, True], [False, True, False]])
-    y, backward = by_value.forward(x)
+    y, backward = by_value.forward(x, CallContext())
     np.testing.assert_array_equal(y[1], [[0, 0], [5, 6], [0, 0]])  # masked steps are zeroed
     np.testing.assert_array_equal(backward(np.ones_like(x))[1], [[0, 0], [1, 1], [0, 0]])
     assert Masking.from_config(by_value.get_config()).mask_value == -1.0

@@ -15,6 +15,7 @@ from skdeep.nn import Input, Model, Sequential, activations, backend, losses, re
 from skdeep.nn.layers import (Activation, Add, Average, BatchNormalization, Concatenate, Dense,
                               Dropout, Flatten, GaussianNoise, Maximum, Minimum, Multiply, Reshape, Subtract)
 from skdeep.nn.testing import check_layer_gradients, check_model_gradients
+from skdeep.nn.context import CallContext
 
 ACTIVATIONS = sorted(activations.ALL)
 
@@ -34,17 +35,17 @@ class FixedMaskDropout(Dropout):
     """Dropout drawing its mask from the same seed at every call, so that the
     finite differences of the check all see one mask."""
 
-    def forward(self, inputs, training=False, ws=None):
+    def forward(self, inputs, ctx):
         with backend.seeded(1234):
-            return super().forward(inputs, training=training, ws=ws)
+            return super().forward(inputs, ctx)
 
 
 class FixedNoise(GaussianNoise):
     """GaussianNoise drawing the same noise at every call (see FixedMaskDropout)."""
 
-    def forward(self, inputs, training=False, ws=None):
+    def forward(self, inputs, ctx):
         with backend.seeded(1234):
-            return super().forward(inputs, training=training, ws=ws)
+            return super().forward(inputs, ctx)
 
 
 def batchnorm(input_dim=5, **kwargs):
@@ -108,8 +109,7 @@ from skdeep.nn.layers import (AveragePooling1D, AveragePooling2D, Conv1D, Conv2D
                               GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D,
                               GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D)
 
-MASKED_STEPS = {"call_kwargs": {"mask": np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1],
-                                                 [0, 1, 0, 1, 0]], bool)}}
+MASKED_STEPS = {"mask": np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1], [0, 1, 0, 1, 0]], bool)}
 CONV_CASES = [  # (id, Conv2D kwargs): odd/even kernels, both paddings, strides 1/2, dilation
     ("3-valid", dict(kernel_size=3)), ("2-same", dict(kernel_size=2, padding="same")),
     ("3-same-stride2", dict(kernel_size=3, strides=2, padding="same")),
@@ -162,8 +162,7 @@ def seeded_dropout(layer, seed=1234):
     return layer
 
 
-MASKED = {"call_kwargs": {"mask": np.array([[0, 0, 1, 1, 1], [1, 1, 1, 0, 0], [1, 0, 1, 1, 0]],
-                                           bool)}}
+MASKED = {"mask": np.array([[0, 0, 1, 1, 1], [1, 1, 1, 0, 0], [1, 0, 1, 1, 0]], bool)}
 RNNS = {"simple_rnn": SimpleRNN, "lstm": LSTM, "gru": GRU,
         "gru_reset_before": lambda units, **kw: GRU(units, reset_after=False, **kw)}
 RNN_VARIANTS = [  # (id, layer kwargs, check options)
@@ -252,14 +251,14 @@ def test_layer_gradients(make_layer, make_inputs, options):
 def test_dropout_training_backward_uses_the_forward_mask():
     x = np.random.default_rng(0).standard_normal((50, 8))
     layer = Dropout(0.25, seed=7)
-    y, backward = layer.forward(x, training=True)
+    y, backward = layer.forward(x, CallContext(training=True))
     kept = y != 0
     assert 0.5 < kept.mean() < 0.95
     np.testing.assert_allclose(y[kept], x[kept] / 0.75)
     dy = np.random.default_rng(1).standard_normal(x.shape)
     np.testing.assert_allclose(backward(dy), np.where(kept, dy / 0.75, 0.0))
     # inference is the identity, gradient included
-    y2, backward2 = layer.forward(x, training=False)
+    y2, backward2 = layer.forward(x, CallContext(training=False))
     assert y2 is x and backward2(dy) is dy
 
 
@@ -267,8 +266,8 @@ def test_check_layer_gradients_can_fail():
     """The checker must catch a wrong backward, or the table proves nothing."""
 
     class WrongDense(Dense):
-        def forward(self, inputs, training=False, ws=None):
-            y, backward = super().forward(inputs, training, ws)
+        def forward(self, inputs, ctx):
+            y, backward = super().forward(inputs, ctx)
             return y, lambda dy: backward(dy) * 1.01
 
     with backend.floatx_scope("float64"):

@@ -7,6 +7,7 @@ from skdeep.nn.layers import AveragePooling1D, AveragePooling2D, Conv1D, Dense, 
     GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, \
     MaxPooling1D, MaxPooling2D
 from skdeep.nn.testing import check_layer_gradients
+from skdeep.nn.context import CallContext
 
 
 def reference_pool2d(x, pool, strides, padding, mode):
@@ -67,15 +68,15 @@ def test_pool_defaults_and_known_values():
     np.testing.assert_allclose(y[0, :, :, 0], [[2, 3, 3.5], [5, 6, 6.5], [6.5, 7.5, 8]])
     assert MaxPooling1D().get_config()["pool_size"] == [2]
     # integer images are pooled as floats (no truncated averages)
-    avg = AveragePooling2D().forward(np.arange(4).reshape(1, 2, 2, 1))[0]
+    avg = AveragePooling2D().forward(np.arange(4).reshape(1, 2, 2, 1), CallContext())[0]
     assert avg.dtype == np.float32 and avg[0, 0, 0, 0] == 1.5
-    assert GlobalAveragePooling1D().forward(np.array([[[1], [2]]]))[0][0, 0] == 1.5
+    assert GlobalAveragePooling1D().forward(np.array([[[1], [2]]]), CallContext())[0][0, 0] == 1.5
 
 
 def test_max_pool_routes_gradient_to_the_maximum_only():
     layer = _layer(MaxPooling2D)
     x = np.array([[1.0, 4.0], [3.0, 2.0]]).reshape(1, 2, 2, 1)
-    _, backward = layer.forward(x)
+    _, backward = layer.forward(x, CallContext())
     dx = backward(np.array([[[[5.0]]]]))
     np.testing.assert_array_equal(dx[0, :, :, 0], [[0, 5], [0, 0]])
 
@@ -114,13 +115,13 @@ def test_global_average_pooling_1d_respects_the_mask():
     x = np.random.default_rng(3).standard_normal((3, 5, 2))
     mask = np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1], [0, 0, 0, 0, 0]], dtype=bool)
     layer = _layer(GlobalAveragePooling1D)
-    y, backward = layer.forward(x, mask=mask)
+    y, backward = layer.forward(x, CallContext(mask=mask))
     np.testing.assert_allclose(y[0], x[0, :3].mean(axis=0))
     np.testing.assert_allclose(y[1], x[1].mean(axis=0))
     np.testing.assert_array_equal(y[2], 0.0)  # everything masked: zeros, not NaN
     dx = backward(np.ones((3, 2)))
     np.testing.assert_allclose(dx[0, :, 0], [1 / 3, 1 / 3, 1 / 3, 0, 0])
-    check_layer_gradients(layer, x, call_kwargs={"mask": mask})
+    check_layer_gradients(layer, x, mask=mask)
     assert GlobalAveragePooling1D.consumes_mask
     assert layer.compute_mask(x, mask) is None
 

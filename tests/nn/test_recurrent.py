@@ -8,6 +8,7 @@ import pytest
 from skdeep.nn import Input, Model, Sequential, backend
 from skdeep.nn.layers import GRU, LSTM, Bidirectional, Dense, Embedding, SimpleRNN
 from skdeep.nn.testing import check_model_gradients
+from skdeep.nn.context import CallContext
 
 
 # --------------------------------------------------------------------------- reference
@@ -105,7 +106,7 @@ def test_forward_matches_keras_equations(cell, go_backwards, masked):
         layer.build((None, 6, 3))
         w = random_weights(layer, rng)
         layer.set_weights(w)
-        got, _ = layer.forward(x, mask=mask)
+        got, _ = layer.forward(x, CallContext(mask=mask))
     last, seq, states = keras_rnn(lambda a, s: step(a, s, w), x, n_states, 5, mask, go_backwards)
     np.testing.assert_allclose(got[0], seq, rtol=1e-10, atol=1e-12)
     for g, s in zip(got[1:], states):
@@ -114,7 +115,7 @@ def test_forward_matches_keras_equations(cell, go_backwards, masked):
     layer32 = make(5, go_backwards=go_backwards)
     layer32.build((None, 6, 3))
     layer32.set_weights(w)
-    np.testing.assert_allclose(layer32.forward(x.astype(np.float32), mask=mask)[0], last,
+    np.testing.assert_allclose(layer32.forward(x.astype(np.float32), CallContext(mask=mask))[0], last,
                                rtol=1e-5, atol=2e-6)
 
 
@@ -128,7 +129,7 @@ def test_zero_output_for_mask(cell):
         layer.build((None, 6, 3))
         w = random_weights(layer, rng)
         layer.set_weights(w)
-        got = layer.forward(x, mask=mask)[0]
+        got = layer.forward(x, CallContext(mask=mask))[0]
     _, seq, _ = keras_rnn(lambda a, s: step(a, s, w), x, n_states, 2, mask,
                           zero_output_for_mask=True)
     np.testing.assert_allclose(got, seq, rtol=1e-10, atol=1e-12)
@@ -256,14 +257,14 @@ def test_dropout_is_training_only_and_seeded():
     x = np.random.default_rng(5).standard_normal((3, 4, 6)).astype(np.float32)
     layer = GRU(4, dropout=0.5, recurrent_dropout=0.5, return_sequences=True, seed=1)
     layer.build((None, 4, 6))
-    inference = layer.forward(x)[0].copy()
-    np.testing.assert_array_equal(layer.forward(x, training=False)[0], inference)
-    trained = layer.forward(x, training=True)[0]
+    inference = layer.forward(x, CallContext())[0].copy()
+    np.testing.assert_array_equal(layer.forward(x, CallContext(training=False))[0], inference)
+    trained = layer.forward(x, CallContext(training=True))[0]
     assert not np.allclose(trained, inference)
     again = GRU(4, dropout=0.5, recurrent_dropout=0.5, return_sequences=True, seed=1)
     again.build((None, 4, 6))
     again.set_weights(layer.get_weights())
-    np.testing.assert_array_equal(again.forward(x, training=True)[0], trained)
+    np.testing.assert_array_equal(again.forward(x, CallContext(training=True))[0], trained)
 
 
 @pytest.mark.parametrize("cell", sorted(CELLS))
@@ -357,7 +358,7 @@ def test_row_ranges_on_threads_match_one_range(make, monkeypatch):
             backend.set_random_seed(0)
             layer = make()
             layer.build((None, 5, 3))
-            out, backward = layer.forward(x, training=True, mask=mask)
+            out, backward = layer.forward(x, CallContext(training=True, mask=mask))
             outs = out if isinstance(out, list) else [out]
             outs = [o.copy() for o in outs]
             dys = [np.random.default_rng(1).standard_normal(o.shape) for o in outs]

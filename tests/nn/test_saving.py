@@ -402,7 +402,7 @@ class Scale(Layer):
         super().__init__(**kwargs)
         self.factor = factor
 
-    def forward(self, inputs, training=False, ws=None):
+    def forward(self, inputs, ctx):
         return inputs * self.factor, lambda dy: dy * self.factor
 
     def get_config(self):

@@ -13,7 +13,7 @@ import numpy as np
 from .. import activations, backend, initializers, regularizers, threads
 from ..kernels import activations as act_k
 from ..kernels import recurrent as rk
-from .base import Layer, get_buffer
+from .base import Layer
 
 _NO_MASK = np.zeros((0, 0), dtype=bool)
 _MIN_ROWS = 2 * rk.BLOCK
@@ -167,12 +167,12 @@ class _RNN(Layer):
 
     def _buf(self, part, key, shape):
         """A work array of this call site and row range."""
-        return get_buffer(part["ws"], (key, part["index"]), shape, part["dtype"])
+        return part["ctx"].buffer((key, part["index"]), shape, part["dtype"])
 
-    def _part(self, ws, index, b0, b1, T, dtype, mask, rmask):
+    def _part(self, ctx, index, b0, b1, T, dtype, mask, rmask):
         """The arrays of rows [b0, b1): time-major within the part."""
         n = b1 - b0
-        part = {"ws": ws, "index": index, "b0": b0, "b1": b1, "n": n, "dtype": dtype,
+        part = {"ctx": ctx, "index": index, "b0": b0, "b1": b1, "n": n, "dtype": dtype,
                 "fast": dtype == np.float32,
                 "mask": _NO_MASK if mask is None else np.ascontiguousarray(mask[b0:b1].T),
                 "rmask": np.zeros((0, 0), dtype) if rmask is None else rmask[b0:b1]}
@@ -180,22 +180,22 @@ class _RNN(Layer):
         part["H"][0] = 0
         return part
 
-    def forward(self, inputs, training=False, ws=None, mask=None, initial_state=None):
+    def forward(self, inputs, ctx, initial_state=None):
         if initial_state is not None:
             raise ValueError(f"{type(self).__name__} '{self.name}': initial_state is not "
                              "supported; recurrent layers start from zero states")
-        x, mask = self._check(inputs, mask)
+        x, mask = self._check(inputs, ctx.mask)
         B, T, F = x.shape
         u, width, dtype = self.units, self._n_gates * self.units, x.dtype
-        dmask, rmask = self._dropout_masks(training, B, F)
+        dmask, rmask = self._dropout_masks(ctx.training, B, F)
         parts = [None] * _blocks(B)
         zero = self.zero_output_for_mask and mask is not None
-        out = get_buffer(ws, "y", (B, T, u) if self.return_sequences else (B, u), dtype)
+        out = ctx.buffer("y", (B, T, u) if self.return_sequences else (B, u), dtype)
         states = [np.empty((B, u), dtype) for _ in range(self._n_states)]
         kernel = self.kernel.value
 
         def rows(i, b0, b1):
-            part = parts[i] = self._part(ws, i, b0, b1, T, dtype, mask, rmask)
+            part = parts[i] = self._part(ctx, i, b0, b1, T, dtype, mask, rmask)
             xt = part["xt"] = self._buf(part, "xt", (T, part["n"], F))
             src = (x[b0:b1, ::-1] if self.go_backwards else x[b0:b1]).transpose(1, 0, 2)
             if dmask is None:
@@ -219,14 +219,14 @@ class _RNN(Layer):
                 states[1][b0:b1] = part["C"][T]
 
         threads.run_blocks(rows, B, len(parts), blas=len(parts) > 1)
-        no_dx = ws is not None and ws.get("_no_dx", False)
+        no_dx = not ctx.need_dx
 
         def backward(dy):
-            return self._backward(parts, x.shape, dy, mask, dmask, no_dx, ws)
+            return self._backward(parts, x.shape, dy, mask, dmask, no_dx, ctx)
 
         return ([out] + states if self.return_state else out), backward
 
-    def _backward(self, parts, shape, dy, mask, dmask, no_dx, ws):
+    def _backward(self, parts, shape, dy, mask, dmask, no_dx, ctx):
         B, T, F = shape
         u, width, dtype = self.units, self._n_gates * self.units, parts[0]["dtype"]
         dys = list(dy) if self.return_state else [dy]
@@ -234,7 +234,7 @@ class _RNN(Layer):
             dys[0] = dys[0] * mask[:, T - 1:]
         self._prepare_backward(parts)
         kernel = self.kernel.value
-        dx = None if no_dx else get_buffer(ws, "dx", shape, dtype)
+        dx = None if no_dx else ctx.buffer("dx", shape, dtype)
         grads = [None] * len(parts)
 
         def rows(i, b0, b1):

@@ -1,14 +1,7 @@
 """Layer base class, weights, symbolic tensors and graph nodes.
 
-A layer stores its configuration in ``__init__``, creates its weights in
-``build(input_shape)`` through :meth:`Layer.add_weight`, and computes in
-``forward(inputs, training, ws) -> (outputs, backward)``. ``backward(dy)``
-is a closure that returns the input gradient and *adds* the weight gradients
-into ``weight.grad``; nothing is cached on the layer, so a layer called at
-several places of a graph stays correct.
-
-Shapes passed to ``build`` and ``compute_output_shape`` include the batch
-dimension as ``None``, as in Keras.
+The layer protocol is documented on :class:`Layer`; the per-call context is
+:class:`skdeep.nn.context.CallContext`.
 """
 import itertools
 import re
@@ -16,6 +9,7 @@ import re
 import numpy as np
 
 from .. import backend, constraints, initializers, regularizers
+from ..context import CallContext
 
 _NAME_COUNTERS = {}
 
@@ -97,7 +91,6 @@ class KTensor:
     def __init__(self, shape, dtype, layer, node_index, tensor_index, name=None):
         self.shape = tuple(shape)
         self.dtype = dtype
-        self._history = (layer, node_index, tensor_index)
         self.name = name or layer.name
         self.node = None  # set by the Node that produces this tensor
 
@@ -110,14 +103,21 @@ class KTensor:
 
 
 class Node:
-    """One call of a layer on symbolic tensors."""
+    """One call of a layer on symbolic tensors.
 
-    def __init__(self, layer, inputs, outputs, call_kwargs=None, list_input=False):
+    ``training`` is the ``training=`` argument of that call: None follows the
+    caller's mode, True/False fix the mode of this call (and of every layer
+    inside it when the layer is a model), as in Keras.
+    """
+
+    def __init__(self, layer, inputs, outputs, call_kwargs=None, list_input=False,
+                 training=None):
         self.layer = layer
         self.inputs = list(inputs)
         self.outputs = list(outputs)
         self.call_kwargs = call_kwargs or {}
         self.list_input = list_input  # the layer was called on a list of tensors
+        self.training = None if training is None else bool(training)
         for t in self.outputs:
             t.node = self
 
@@ -126,21 +126,6 @@ def _as_list(x):
     if isinstance(x, (list, tuple)):
         return list(x)
     return [x]
-
-
-def get_buffer(ws, key, shape, dtype):
-    """A work array of ``shape`` reused across calls through dict ``ws``.
-
-    With ``ws`` None (eager calls) a fresh array is returned. Contents are
-    not initialised.
-    """
-    if ws is None:
-        return np.empty(shape, dtype)
-    k = (key, shape)
-    buf = ws.get(k)
-    if buf is None or buf.dtype != dtype:
-        buf = ws[k] = np.empty(shape, dtype)
-    return buf
 
 
 class Layer:
@@ -157,12 +142,74 @@ class Layer:
     input_shape, input_dim : optional
         Shape of one sample (without the batch dimension) when the layer is
         the first of a Sequential model.
+
+    Notes
+    -----
+    **The layer protocol.** A subclass implements up to five methods; the
+    engine never inspects a layer in any other way.
+
+    ``__init__(**config)``
+        Stores configuration only (Keras argument names and defaults), passes
+        ``**kwargs`` to ``super().__init__`` and creates no weights.
+    ``build(input_shape)``
+        Creates the weights with :meth:`add_weight` (Keras' layouts) from the
+        input shape, whose batch dimension is None (a list of shapes for a
+        layer called on a list). Called once, before the first call.
+    ``compute_output_shape(input_shape)``
+        The output shape (a list for several outputs) without computing;
+        symbolic calls use it. The default returns the input shape.
+    ``forward(inputs, ctx) -> (outputs, backward)``
+        Computes on arrays. ``ctx`` is a
+        :class:`~skdeep.nn.context.CallContext`: read ``ctx.training``,
+        ``ctx.mask`` (with ``consumes_mask = True``), ``ctx.need_dx``,
+        ``ctx.sole_call`` and ``ctx.logits`` (with ``accepts_logits = True``)
+        from it, and take work arrays from ``ctx.buffer(key, shape, dtype)``
+        so that they are reused across steps. Never store per-call state on
+        ``self``: a layer may be called at several places of a graph.
+        ``backward(dy) -> dx`` is a closure: it returns the input gradient
+        (a list for a list input; None when ``ctx.need_dx`` is False or the
+        input is not differentiable) and **adds** the weight gradients into
+        ``weight.grad`` (it may assign them when ``ctx.sole_call`` is True).
+        Keyword arguments given at a symbolic call other than ``training``
+        and ``mask`` are passed on to ``forward``.
+    ``get_config()``
+        Every ``__init__`` argument, so that ``cls.from_config(config)``
+        rebuilds an identical layer.
+
+    Class attributes declare what the engine may do with the layer:
+    ``consumes_mask`` (forward reads ``ctx.mask``), ``supports_masking``
+    (an input mask passes through unchanged), ``accepts_logits`` (forward
+    honours ``ctx.logits``; the layer also has an ``activation`` attribute
+    naming its final activation). A layer that owns other layers (calls
+    their ``forward`` inside its own, each with ``ctx.child(key)``) lists
+    them in :attr:`sublayers`.
+
+    Examples
+    --------
+    A layer that scales its input by a learned vector:
+
+    >>> import numpy as np
+    >>> from skdeep.nn.layers import Layer
+    >>> class Scale(Layer):
+    ...     def build(self, input_shape):
+    ...         self.scale = self.add_weight("scale", (input_shape[-1],), "ones")
+    ...     def forward(self, inputs, ctx):
+    ...         s = self.scale.value
+    ...         def backward(dy):
+    ...             self.scale.grad += (dy * inputs).reshape(-1, s.shape[0]).sum(axis=0)
+    ...             return dy * s if ctx.need_dx else None
+    ...         return inputs * s, backward
+    >>> Scale()(np.ones((2, 3))).shape
+    (2, 3)
     """
 
-    #: whether ``forward`` accepts a ``mask=`` keyword (masks are passed to it).
+    #: whether ``forward`` reads the input mask from ``ctx.mask``.
     consumes_mask = False
     #: whether a mask on the input passes through this layer unchanged.
     supports_masking = False
+    #: whether ``forward`` honours ``ctx.logits`` (returns pre-activation
+    #: values so that a loss can fuse the layer's final ``activation``).
+    accepts_logits = False
 
     def __init__(self, name=None, trainable=True, dtype=None, input_shape=None,
                  input_dim=None, batch_input_shape=None, batch_size=None, **kwargs):
@@ -266,27 +313,42 @@ class Layer:
             self.build(input_shape)
             self.built = True
 
-    # ------------------------------------------------------------- calling
-    def forward(self, inputs, training=False, ws=None):
-        raise NotImplementedError
+    @property
+    def sublayers(self):
+        """The layers this layer calls inside its own ``forward`` (none by default).
 
-    def __call__(self, inputs, training=False, **kwargs):
+        Training collects their weights and trainable flags through it.
+        """
+        return []
+
+    # ------------------------------------------------------------- calling
+    def forward(self, inputs, ctx):
+        """``(outputs, backward)`` for array ``inputs`` (see the class notes)."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement "
+                                  "forward(inputs, ctx)")
+
+    def __call__(self, inputs, training=None, mask=None, **kwargs):
+        """On symbolic tensors: record a graph node. On arrays: compute now (eager)."""
         flat = _as_list(inputs)
         if any(isinstance(t, KTensor) for t in flat):
             if not all(isinstance(t, KTensor) for t in flat):
                 raise TypeError(f"Layer '{self.name}' was called on a mix of symbolic tensors "
                                 "and arrays; call it on Input() tensors or on arrays")
-            return self._call_symbolic(inputs, **kwargs)
+            if mask is not None:
+                raise NotImplementedError(f"Layer '{self.name}': an explicit mask= on a "
+                                          "symbolic call is not supported; masks propagate from "
+                                          "Embedding(mask_zero=True) and Masking")
+            return self._call_symbolic(inputs, training, **kwargs)
         arrays = [np.asarray(a) for a in flat]
         arrays = [a.astype(self.dtype) if np.issubdtype(a.dtype, np.floating) else a
                   for a in arrays]
         x = arrays if isinstance(inputs, (list, tuple)) else arrays[0]
         shapes = [(None,) + a.shape[1:] for a in arrays]
         self._maybe_build(shapes if isinstance(inputs, (list, tuple)) else shapes[0])
-        y, _ = self.forward(x, training=training, **kwargs)
+        y, _ = self.forward(x, CallContext(training=bool(training), mask=mask), **kwargs)
         return y
 
-    def _call_symbolic(self, inputs, **kwargs):
+    def _call_symbolic(self, inputs, training=None, **kwargs):
         shapes = [t.shape for t in _as_list(inputs)]
         shape_arg = shapes if isinstance(inputs, (list, tuple)) else shapes[0]
         self._maybe_build(shape_arg)
@@ -296,7 +358,8 @@ class Layer:
         node_index = len(self._inbound_nodes)
         outputs = [KTensor(s, self.dtype, self, node_index, i) for i, s in enumerate(out_shapes)]
         self._inbound_nodes.append(Node(self, _as_list(inputs), outputs, kwargs,
-                                        list_input=isinstance(inputs, (list, tuple))))
+                                        list_input=isinstance(inputs, (list, tuple)),
+                                        training=training))
         return outputs if multi else outputs[0]
 
     # ------------------------------------------------------------- graph info
@@ -402,7 +465,7 @@ class InputLayer(Layer):
         tensor = KTensor((batch_size,) + self.shape, self.dtype, self, 0, 0, name=self.name)
         self._inbound_nodes.append(Node(self, [], [tensor]))
 
-    def forward(self, inputs, training=False, ws=None):
+    def forward(self, inputs, ctx):
         return inputs, lambda dy: dy
 
     def get_config(self):

@@ -77,7 +77,6 @@ class Bidirectional(Layer):
         self.merge_mode = merge_mode
         self.return_sequences = fw.return_sequences
         self.return_state = fw.return_state
-        self._sublayers = [fw, bw]
         self._initial_weights = weights
 
     @staticmethod
@@ -96,13 +95,17 @@ class Bidirectional(Layer):
 
     # ------------------------------------------------------------------ weights
     @property
+    def sublayers(self):
+        return [self.forward_layer, self.backward_layer]
+
+    @property
     def trainable(self):
         return self._trainable
 
     @trainable.setter
     def trainable(self, value):
         self._trainable = bool(value)
-        for sub in getattr(self, "_sublayers", ()):
+        for sub in self.sublayers:
             sub.trainable = value
 
     @property
@@ -118,7 +121,7 @@ class Bidirectional(Layer):
 
     # ------------------------------------------------------------------ shapes
     def build(self, input_shape):
-        for sub in self._sublayers:
+        for sub in self.sublayers:
             sub._maybe_build(input_shape)
         self.built = True
         if self._initial_weights is not None:
@@ -150,18 +153,9 @@ class Bidirectional(Layer):
         return masks if len(masks) > 1 else masks[0]
 
     # ------------------------------------------------------------------ forward
-    def _child_ws(self, ws, key):
-        if ws is None:
-            return None
-        child = ws.setdefault(key, {})
-        child["_no_dx"] = ws.get("_no_dx", False)
-        return child
-
-    def forward(self, inputs, training=False, ws=None, mask=None):
-        y_f, back_f = self.forward_layer.forward(inputs, training=training,
-                                                 ws=self._child_ws(ws, "_forward"), mask=mask)
-        y_b, back_b = self.backward_layer.forward(inputs, training=training,
-                                                  ws=self._child_ws(ws, "_backward"), mask=mask)
+    def forward(self, inputs, ctx):
+        y_f, back_f = self.forward_layer.forward(inputs, ctx.child("forward"))
+        y_b, back_b = self.backward_layer.forward(inputs, ctx.child("backward"))
         states_f = states_b = []
         if self.return_state:
             (y_f, *states_f), (y_b, *states_b) = y_f, y_b

@@ -20,7 +20,7 @@ import numpy as np
 from .. import threads
 from ..kernels import activations as act_k
 from ..kernels import conv as conv_k
-from .base import Layer, get_buffer
+from .base import Layer
 from .core import KernelLayerMixin
 
 _PADDINGS = ("valid", "same")
@@ -170,7 +170,7 @@ class _Conv(KernelLayerMixin, Layer):
         return ks, st, dl, oh, ow, pt, pl
 
     # ------------------------------------------------------------ compute
-    def forward(self, inputs, training=False, ws=None, logits=False):
+    def forward(self, inputs, ctx):
         kernel = self.kernel.value
         dtype = kernel.dtype
         shape = inputs.shape
@@ -192,10 +192,10 @@ class _Conv(KernelLayerMixin, Layer):
         geometry = (kh, kw, sh, sw, dh, dw, pt, pl, oh, ow)
         pointwise = kh == kw == 1 and sh == sw == 1
         cols = (x.reshape(rows, in_ch) if pointwise
-                else get_buffer(ws, "cols", (rows, depth), dtype))
-        z = get_buffer(ws, "z", (rows, self.filters), dtype)
+                else ctx.buffer("cols", (rows, depth), dtype))
+        z = ctx.buffer("z", (rows, self.filters), dtype)
         bias = self.bias.value if self.use_bias else np.zeros(0, dtype)
-        code = act_k.LINEAR if logits else self.activation.code
+        code = act_k.LINEAR if ctx.logits else self.activation.code
         # relu and linear (nearly every conv layer) fuse into the chunked passes
         fused = code in (act_k.LINEAR, act_k.RELU)
         relu = code == act_k.RELU
@@ -215,25 +215,25 @@ class _Conv(KernelLayerMixin, Layer):
         if fused:
             y = z
         else:
-            y, activation_backward = self._activate(z, bias, ws, logits)
+            y, activation_backward = self._activate(z, bias, ctx)
         out_shape = (n,) + ((oh, ow) if self.rank == 2 else (ow,)) + (self.filters,)
-        no_dx = ws is not None and ws.get("_no_dx", False)
+        no_dx = not ctx.need_dx
 
         def backward(dy):
             dy = np.ascontiguousarray(dy, dtype=dtype).reshape(z.shape)
-            dz = get_buffer(ws, "dz", z.shape, dtype) if fused else activation_backward(dy)
-            dx = None if no_dx else get_buffer(ws, "dx", x.shape, dtype)
+            dz = ctx.buffer("dz", z.shape, dtype) if fused else activation_backward(dy)
+            dx = None if no_dx else ctx.buffer("dx", x.shape, dtype)
             workers = n_workers(n)
-            kgrads = get_buffer(ws, "kgrads", (workers,) + kernel2.shape, dtype)
-            bgrads = get_buffer(ws, "bgrads", (workers, bias.shape[0]), dtype)
+            kgrads = ctx.buffer("kgrads", (workers,) + kernel2.shape, dtype)
+            bgrads = ctx.buffer("bgrads", (workers, bias.shape[0]), dtype)
             kgrads.fill(0)
             bgrads.fill(0)
 
             def backward_block(worker, lo, hi):
                 kgrad, bgrad = kgrads[worker], bgrads[worker]
-                product = get_buffer(ws, ("kprod", worker), kernel2.shape, dtype)
+                product = ctx.buffer(("kprod", worker), kernel2.shape, dtype)
                 dcols = (None if no_dx or pointwise else
-                         get_buffer(ws, ("dcols", worker), (step * per_sample, depth), dtype))
+                         ctx.buffer(("dcols", worker), (step * per_sample, depth), dtype))
                 for b0 in range(lo, hi, step):
                     b1 = min(b0 + step, hi)
                     r0, r1 = b0 * per_sample, b1 * per_sample

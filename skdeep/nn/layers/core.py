@@ -3,7 +3,7 @@ import numpy as np
 
 from .. import activations, backend, constraints, initializers, regularizers
 from ..kernels import activations as act_k
-from .base import Layer, get_buffer
+from .base import Layer
 
 
 def _as_2d(x):
@@ -14,15 +14,17 @@ def _as_2d(x):
 class ActivationMixin:
     """Shared forward/backward of an activation applied to a 2-D work array."""
 
+    accepts_logits = True
+
     def _set_activation(self, activation):
         self.activation = activations.get(activation)
 
-    def _activate(self, z, bias, ws, logits=False):
+    def _activate(self, z, bias, ctx):
         """Apply ``bias`` + activation to ``z`` (2-D). Returns (y, backward_act)."""
-        code = act_k.LINEAR if logits else self.activation.code
+        code = act_k.LINEAR if ctx.logits else self.activation.code
         alpha = self.activation.alpha
         if code in activations.NEEDS_PREACTIVATION:
-            y = get_buffer(ws, "act_y", z.shape, z.dtype)
+            y = ctx.buffer("act_y", z.shape, z.dtype)
             act_k.bias_act_forward(z, bias, code, alpha, y)
         else:
             if bias.shape[0] > 0 or code != act_k.LINEAR:
@@ -32,7 +34,7 @@ class ActivationMixin:
         def backward_act(dy):
             if code == act_k.LINEAR:
                 return dy
-            dz = get_buffer(ws, "act_dz", dy.shape, dy.dtype)
+            dz = ctx.buffer("act_dz", dy.shape, dy.dtype)
             act_k.act_backward(dy, y, z, bias, code, alpha, dz)
             return dz
 
@@ -123,7 +125,7 @@ class Dense(KernelLayerMixin, Layer):
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
 
-    def forward(self, inputs, training=False, ws=None, logits=False):
+    def forward(self, inputs, ctx):
         shape = inputs.shape
         x = _as_2d(inputs)
         if x.dtype != self.dtype:
@@ -132,31 +134,30 @@ class Dense(KernelLayerMixin, Layer):
         if x.shape[1] != kernel.shape[0]:
             raise ValueError(f"Layer '{self.name}' expects inputs with last dimension "
                              f"{kernel.shape[0]}, got shape {shape}")
-        z = get_buffer(ws, "z", (x.shape[0], self.units), kernel.dtype)
+        z = ctx.buffer("z", (x.shape[0], self.units), kernel.dtype)
         np.matmul(x, kernel, out=z)
         bias = self.bias.value if self.use_bias else np.zeros(0, kernel.dtype)
-        y, backward_act = self._activate(z, bias, ws, logits)
+        y, backward_act = self._activate(z, bias, ctx)
         out_shape = shape[:-1] + (self.units,)
-        no_dx = ws is not None and ws.get("_no_dx", False)
+        no_dx = not ctx.need_dx
         # the training loop zeroes gradients each step; a layer called once per
         # step may then write its kernel gradient directly instead of adding
         # (regularizer gradients are added after the backward pass)
-        overwrite_grads = ws is not None and ws.get("_sole_call", False) and \
-            self.kernel.grad.flags.c_contiguous
+        overwrite_grads = ctx.sole_call and self.kernel.grad.flags.c_contiguous
 
         def backward(dy):
             dz = backward_act(np.ascontiguousarray(dy).reshape(z.shape))
             if overwrite_grads:
                 np.matmul(x.T, dz, out=self.kernel.grad)
             else:
-                kgrad = get_buffer(ws, "kgrad", kernel.shape, kernel.dtype)
+                kgrad = ctx.buffer("kgrad", kernel.shape, kernel.dtype)
                 np.matmul(x.T, dz, out=kgrad)
                 self.kernel.grad += kgrad
             if self.use_bias:
                 act_k.column_sum_add(dz, self.bias.grad)
             if no_dx:
                 return None
-            dx = get_buffer(ws, "dx", x.shape, x.dtype)
+            dx = ctx.buffer("dx", x.shape, x.dtype)
             np.matmul(dz, kernel.T, out=dx)
             return dx.reshape(shape)
 
@@ -177,12 +178,12 @@ class Activation(ActivationMixin, Layer):
         super().__init__(**kwargs)
         self._set_activation(activation)
 
-    def forward(self, inputs, training=False, ws=None, logits=False):
+    def forward(self, inputs, ctx):
         shape = inputs.shape
         x = _as_2d(inputs)
-        z = get_buffer(ws, "z", x.shape, self.dtype)
+        z = ctx.buffer("z", x.shape, self.dtype)
         z[...] = x
-        y, backward_act = self._activate(z, np.zeros(0, z.dtype), ws, logits)
+        y, backward_act = self._activate(z, np.zeros(0, z.dtype), ctx)
 
         def backward(dy):
             return backward_act(np.ascontiguousarray(dy).reshape(z.shape)).reshape(shape)
@@ -214,8 +215,8 @@ class Dropout(Layer):
         self.seed = seed
         self._rng = None if seed is None else np.random.default_rng(seed)
 
-    def forward(self, inputs, training=False, ws=None):
-        if not training or self.rate == 0:
+    def forward(self, inputs, ctx):
+        if not ctx.training or self.rate == 0:
             return inputs, lambda dy: dy
         rng = self._rng if self._rng is not None else backend.get_rng()
         shape = inputs.shape
@@ -258,7 +259,7 @@ class Flatten(Layer):
         size = None if any(d is None for d in rest) else int(np.prod(rest))
         return (input_shape[0], size)
 
-    def forward(self, inputs, training=False, ws=None):
+    def forward(self, inputs, ctx):
         if self.data_format == "channels_first" and inputs.ndim > 2:
             moved = np.moveaxis(inputs, 1, -1)
             mshape = moved.shape
@@ -295,7 +296,7 @@ class Reshape(Layer):
                              f"sample) to {self.target_shape} ({known} values)")
         return (input_shape[0],) + tuple(target)
 
-    def forward(self, inputs, training=False, ws=None):
+    def forward(self, inputs, ctx):
         shape = inputs.shape
         try:
             y = inputs.reshape((shape[0],) + self.target_shape)
@@ -324,8 +325,8 @@ class GaussianNoise(Layer):
         self.seed = seed
         self._rng = None if seed is None else np.random.default_rng(seed)
 
-    def forward(self, inputs, training=False, ws=None):
-        if not training or self.stddev == 0:
+    def forward(self, inputs, ctx):
+        if not ctx.training or self.stddev == 0:
             return inputs, lambda dy: dy
         rng = self._rng if self._rng is not None else backend.get_rng()
         noise = rng.standard_normal(inputs.shape, dtype=np.float32)

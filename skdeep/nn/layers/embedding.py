@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import constraints, initializers, regularizers
 from ..kernels import embedding as emb_k
-from .base import Layer, get_buffer
+from .base import Layer
 
 
 def _positive_int(value, what, layer):
@@ -109,12 +109,12 @@ class Embedding(Layer):
                                  "id (vocabulary size + 1 when 0 is padding)")
         return ids.astype(np.int64, copy=False)
 
-    def forward(self, inputs, training=False, ws=None):
+    def forward(self, inputs, ctx):
         ids = self._ids(inputs)
         flat = np.ascontiguousarray(ids).reshape(-1)
         ids2 = flat.reshape(ids.shape) if ids.ndim == 2 else None
         table = self.embeddings.value
-        out = get_buffer(ws, "y", (flat.shape[0], self.output_dim), table.dtype)
+        out = ctx.buffer("y", (flat.shape[0], self.output_dim), table.dtype)
         emb_k.embedding_forward(table, flat, out)
 
         def backward(dy):
@@ -167,7 +167,7 @@ class Masking(Layer):
     def compute_mask(self, inputs, mask=None):
         return np.any(np.asarray(inputs) != self.mask_value, axis=-1)
 
-    def forward(self, inputs, training=False, ws=None):
+    def forward(self, inputs, ctx):
         x = np.asarray(inputs)
         keep = np.any(x != self.mask_value, axis=-1, keepdims=True).astype(x.dtype)
         return x * keep, lambda dy: dy * keep

@@ -38,7 +38,7 @@ class _Elementwise(_Merge):
 class Add(_Elementwise):
     """Sum of a list of inputs of the same shape."""
 
-    def forward(self, inputs, training=False, ws=None):
+    def forward(self, inputs, ctx):
         y = inputs[0] + inputs[1]
         for x in inputs[2:]:
             y = y + x
@@ -54,14 +54,14 @@ class Subtract(_Elementwise):
         if len(input_shape) != 2:
             raise ValueError(f"Subtract layer '{self.name}' takes exactly 2 inputs")
 
-    def forward(self, inputs, training=False, ws=None):
+    def forward(self, inputs, ctx):
         return inputs[0] - inputs[1], lambda dy: [dy, -dy]
 
 
 class Multiply(_Elementwise):
     """Elementwise product of a list of inputs."""
 
-    def forward(self, inputs, training=False, ws=None):
+    def forward(self, inputs, ctx):
         y = inputs[0]
         for x in inputs[1:]:
             y = y * x
@@ -82,7 +82,7 @@ class Multiply(_Elementwise):
 class Average(_Elementwise):
     """Mean of a list of inputs."""
 
-    def forward(self, inputs, training=False, ws=None):
+    def forward(self, inputs, ctx):
         n = len(inputs)
         y = sum(inputs[1:], inputs[0]) / n
         return y.astype(inputs[0].dtype, copy=False), lambda dy: [dy / n] * n
@@ -93,7 +93,7 @@ class Maximum(_Elementwise):
 
     _pick = staticmethod(np.argmax)
 
-    def forward(self, inputs, training=False, ws=None):
+    def forward(self, inputs, ctx):
         stack = np.stack(inputs)
         idx = self._pick(stack, axis=0)
         y = np.take_along_axis(stack, idx[None], axis=0)[0]
@@ -134,7 +134,7 @@ class Concatenate(_Merge):
         out[axis] = None if any(v is None for v in sizes) else sum(sizes)
         return tuple(out)
 
-    def forward(self, inputs, training=False, ws=None):
+    def forward(self, inputs, ctx):
         axis = self.axis % inputs[0].ndim
         y = np.concatenate(inputs, axis=axis)
         splits = np.cumsum([x.shape[axis] for x in inputs])[:-1]

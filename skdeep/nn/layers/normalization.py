@@ -59,11 +59,12 @@ class BatchNormalization(Layer):
                                                self.moving_variance_initializer, trainable=False)
         self.built = True
 
-    def forward(self, inputs, training=False, ws=None):
+    def forward(self, inputs, ctx):
         shape = inputs.shape
         x = np.ascontiguousarray(inputs).reshape(-1, shape[-1])
         gamma = self.gamma.value if self.scale else np.ones(shape[-1], x.dtype)
         beta = self.beta.value if self.center else None
+        training = ctx.training
         if training and self.trainable:
             mean = x.mean(axis=0)
             xc = x - mean

@@ -8,7 +8,7 @@ images. Global pooling reduces the spatial axes viewed as one
 import numpy as np
 
 from ..kernels import pooling as pool_k
-from .base import Layer, get_buffer
+from .base import Layer
 from .conv import check_data_format, conv_geometry, normalize_padding, normalize_tuple, \
     output_length, parallel_for
 
@@ -49,7 +49,7 @@ class _Pooling(Layer):
                              f"than pool_size {self.pool_size} with padding='valid'")
         return (input_shape[0],) + spatial + (input_shape[-1],)
 
-    def forward(self, inputs, training=False, ws=None):
+    def forward(self, inputs, ctx):
         self._check_rank(inputs.shape)
         shape = inputs.shape
         x = np.ascontiguousarray(inputs, dtype=_float_dtype(inputs, self.dtype))
@@ -63,9 +63,9 @@ class _Pooling(Layer):
         if oh < 1 or ow < 1:
             raise ValueError(f"Layer '{self.name}': input of shape {shape} is smaller than "
                              f"pool_size {self.pool_size} with padding='valid'")
-        y = get_buffer(ws, "y", (n, oh, ow, c), x.dtype)
+        y = ctx.buffer("y", (n, oh, ow, c), x.dtype)
         tiled = (sh, sw) == (ph, pw) and oh * ph <= h and ow * pw <= w
-        argmax = get_buffer(ws, "argmax", (n, oh, ow, c), np.int32) if self.mode == "max" \
+        argmax = ctx.buffer("argmax", (n, oh, ow, c), np.int32) if self.mode == "max" \
             else None
 
         def forward_block(worker, lo, hi):
@@ -79,7 +79,7 @@ class _Pooling(Layer):
 
         def backward(dy):
             dy = np.ascontiguousarray(dy, dtype=x.dtype).reshape(y.shape)
-            dx = get_buffer(ws, "dx", x.shape, x.dtype)
+            dx = ctx.buffer("dx", x.shape, x.dtype)
 
             def backward_block(worker, lo, hi):
                 if argmax is not None and tiled:
@@ -200,12 +200,12 @@ class _GlobalPooling(Layer):
             return (input_shape[0],) + (1,) * self.rank + (input_shape[-1],)
         return (input_shape[0], input_shape[-1])
 
-    def _pool(self, x3, mask, ws):
+    def _pool(self, x3, mask, ctx):
         """Forward on (n, positions, c); returns (y (n, c), backward to (n, positions, c))."""
         n, steps, c = x3.shape
-        y = get_buffer(ws, "y", (n, c), x3.dtype)
+        y = ctx.buffer("y", (n, c), x3.dtype)
         if self.mode == "max":
-            argmax = get_buffer(ws, "argmax", (n, c), np.int32)
+            argmax = ctx.buffer("argmax", (n, c), np.int32)
             pool_k.global_max_forward(x3, y, argmax)
         else:
             weights = (np.zeros((0, 0), x3.dtype) if mask is None
@@ -214,7 +214,7 @@ class _GlobalPooling(Layer):
             pool_k.global_avg_forward(x3, weights, y)
 
         def backward(dy2):
-            dx = get_buffer(ws, "dx", x3.shape, x3.dtype)
+            dx = ctx.buffer("dx", x3.shape, x3.dtype)
             if self.mode == "max":
                 pool_k.global_max_backward(dy2, argmax, dx)
             else:
@@ -223,14 +223,14 @@ class _GlobalPooling(Layer):
 
         return y, backward
 
-    def forward(self, inputs, training=False, ws=None, mask=None):
+    def forward(self, inputs, ctx):
         self._check_rank(inputs.shape)
         shape = inputs.shape
         if 0 in shape[1:-1]:
             raise ValueError(f"Layer '{self.name}' cannot pool an empty input of shape {shape}")
         x3 = np.ascontiguousarray(inputs, dtype=_float_dtype(inputs, self.dtype))
         x3 = x3.reshape(shape[0], -1, shape[-1])
-        y, pool_backward = self._pool(x3, mask, ws)
+        y, pool_backward = self._pool(x3, ctx.mask, ctx)
         out_shape = (shape[0],) + (1,) * self.rank + (shape[-1],) if self.keepdims else y.shape
 
         def backward(dy):
