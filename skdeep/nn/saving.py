@@ -26,10 +26,23 @@ import numpy as np
 from . import backend, losses, metrics, optimizers
 from ._io import atomic_write, write_bytes
 from .layers.base import InputLayer, Layer
+from .object_registry import (
+    CustomObjectScope,
+    custom_object_scope,
+    deserialize_keras_object,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+    serialize_keras_object,
+)
 
 __all__ = ["save_model", "load_model", "save_weights", "load_weights", "model_to_bytes",
            "model_from_bytes", "model_to_config", "model_from_config", "serialize_layer",
-           "deserialize_layer", "register_serializable", "atomic_write"]
+           "deserialize_layer", "register_serializable", "atomic_write",
+           "register_keras_serializable", "custom_object_scope", "CustomObjectScope",
+           "get_custom_objects", "get_registered_name", "get_registered_object",
+           "serialize_keras_object", "deserialize_keras_object"]
 
 FORMAT_VERSION = 1
 _MODEL, _WEIGHTS = "skdeep.model", "skdeep.weights"
@@ -169,6 +182,14 @@ def _layer_classes(custom_objects=None):
             found.setdefault(obj.__name__, obj)
             found.setdefault(export, obj)
     found.update(_REGISTERED)
+    from . import object_registry
+
+    # registered ('package>Name') and scoped classes, also by their plain name
+    for source in (object_registry.GLOBAL_CUSTOM_OBJECTS, object_registry._scoped_objects()):
+        for key, obj in source.items():
+            if isinstance(obj, type) and issubclass(obj, Layer):
+                found[key] = obj
+                found[key.rpartition(">")[2]] = obj
     found.update(custom_objects or {})
     return found
 

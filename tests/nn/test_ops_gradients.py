@@ -157,3 +157,11 @@ def test_stop_gradient_cuts_the_tape():
     da, db = tape.backward([(y, 1.0)], [a, b])
     np.testing.assert_array_equal(da, [1.0, 1.0])
     np.testing.assert_array_equal(db, [1.0, 2.0])
+
+
+def test_docs_list_every_op():
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "ops.md")
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    missing = [n for n in ops.__all__ if n not in NOT_OPS and f"`ops.{n}(" not in text]
+    assert not missing, f"docs/ops.md does not list {missing}"
