@@ -5,6 +5,8 @@ The estimators never do network math: they build a :class:`skdeep.nn.Model`
 from layer specs (or a user's ``model=`` callable), hand it encoded arrays
 and decode what it returns.
 """
+import contextlib
+import copy
 from numbers import Integral, Real
 
 import numpy as np
@@ -21,6 +23,49 @@ try:  # scikit-learn >= 1.6
 except ImportError:  # pragma: no cover - older scikit-learn
     def _validate_data(estimator, X="no_validation", y="no_validation", **kwargs):
         return estimator._validate_data(X, y, **kwargs)
+
+
+def _extended(history, new):
+    """A new history dict: ``history``'s lists followed by the epochs of ``new``."""
+    out = {key: list(values) for key, values in history.items()}
+    for key, values in new.items():
+        out.setdefault(key, []).extend(float(v) for v in values)
+    return out
+
+
+class _ModelSnapshot:
+    """The trainable state of a compiled model (weights, optimizer state,
+    learning rate included), restorable in place after a failed continued fit."""
+
+    def __init__(self, model):
+        self.model = model
+        self.weights = model.get_weights()
+        optimizer = getattr(model, "optimizer", None)
+        self.optimizer = None if optimizer is None else copy.deepcopy(vars(optimizer))
+        self.attrs = {k: vars(model)[k] for k in ("history", "stop_training") if k in vars(model)}
+
+    def restore(self):
+        self.model.set_weights(self.weights)
+        if self.optimizer is not None:
+            _restore_in_place(vars(self.model.optimizer), self.optimizer)
+        vars(self.model).update(self.attrs)
+
+
+def _restore_in_place(current, saved):
+    """Make dict ``current`` equal to ``saved``, copying into arrays of the same
+    shape and dtype rather than replacing them (the training state may hold
+    references to the optimizer's slot buffers)."""
+    for key in [k for k in current if k not in saved]:
+        del current[key]
+    for key, value in saved.items():
+        old = current.get(key)
+        if (isinstance(old, np.ndarray) and isinstance(value, np.ndarray)
+                and old.shape == value.shape and old.dtype == value.dtype):
+            old[...] = value
+        elif isinstance(old, dict) and isinstance(value, dict):
+            _restore_in_place(old, value)
+        else:
+            current[key] = value
 
 
 def _float_out(dtype):
@@ -174,13 +219,46 @@ class BaseNeuralEstimator(BaseEstimator):
         return losses.get(spec)
 
     # ------------------------------------------------------------------ training
-    def _train(self, X, y, sample_weight, epochs, fit_params, start_epoch, one_epoch=False,
-               **fixed):
-        """One ``model_.fit`` call; appends to ``history_`` and updates ``n_iter_``.
+    @contextlib.contextmanager
+    def _transaction(self, keep):
+        """Run a fit so that any exception leaves the estimator as it was.
+
+        Every attribute is restored (scikit-learn's validation sets
+        ``n_features_in_``/``feature_names_in_`` before anything can fail),
+        and with ``keep`` (a continued fit, which trains ``model_`` in place)
+        the network's weights and optimizer state are rolled back too. A
+        KeyboardInterrupt during training is the exception: what was trained
+        is kept (see :meth:`_commit`), as Keras keeps an interrupted model.
+        """
+        saved = dict(vars(self))
+        snapshot = _ModelSnapshot(self.model_) if keep else None
+        try:
+            yield
+        except BaseException as err:
+            if isinstance(err, KeyboardInterrupt) and getattr(err, "_skdeep_kept", False):
+                raise
+            vars(self).clear()
+            vars(self).update(saved)
+            if snapshot is not None:
+                snapshot.restore()
+            raise
+
+    def _commit(self, fitted, history):
+        """Assign the fitted attributes built by a fit, all at once."""
+        for name, value in fitted.items():
+            setattr(self, name, value)
+        self.history_ = history
+        self.n_iter_ = len(history.get("loss", []))
+
+    def _train(self, model, history, fitted, X, y, sample_weight, epochs, fit_params,
+               start_epoch, one_epoch=False, **fixed):
+        """One ``model.fit`` call, then :meth:`_commit` of ``fitted`` with
+        ``history`` extended by the new epochs.
 
         ``fit__epochs`` or an ``epochs`` fit parameter override ``epochs``,
         except in ``partial_fit`` (``one_epoch``), which always trains one epoch.
-        ``fixed`` are ``Model.fit`` arguments that nothing overrides.
+        ``fixed`` are ``Model.fit`` arguments that nothing overrides. On a
+        KeyboardInterrupt the epochs completed so far are committed first.
         """
         fit_params = dict(fit_params)
         routed = self._routed_for("fit")
@@ -198,10 +276,16 @@ class BaseNeuralEstimator(BaseEstimator):
         kwargs.update(fixed)
         kwargs["epochs"] = start_epoch + epochs
         kwargs["initial_epoch"] = start_epoch
-        history = self.model_.fit(X, y, **kwargs)
-        for key, values in history.history.items():
-            self.history_.setdefault(key, []).extend(float(v) for v in values)
-        self.n_iter_ = len(self.history_.get("loss", []))
+        before = getattr(model, "history", None)
+        try:
+            run = model.fit(X, y, **kwargs)
+        except KeyboardInterrupt as err:
+            run = getattr(model, "history", None)
+            if run is not None and run is not before:  # training had started
+                self._commit(fitted, _extended(history, run.history))
+                err._skdeep_kept = True
+            raise
+        self._commit(fitted, _extended(history, run.history))
 
     # ------------------------------------------------------------------ predicting
     def _predict_batch_size(self):

@@ -65,21 +65,24 @@ class SupervisedNeuralEstimator(BaseNeuralEstimator):
     def _fit(self, X, y, sample_weight, fit_params, keep, classes=None, one_epoch=False):
         self._check_params()
         keep = keep and self._is_fitted()
-        X, y = self._check_Xy(X, y, reset=not keep)
-        encoder = self._encoder if keep else self._make_encoder(y, classes)
-        if keep:
-            self._check_known_targets(y, classes)
-        sw = self._check_sample_weight(sample_weight, X.shape[0])
-        sw = self._sample_weights(y, sw, check_classes=not one_epoch)
-        epochs = 1 if one_epoch else self.epochs
-        start = self.n_iter_ if keep else 0
-        with backend.thread_limits(self.n_jobs), backend.seeded(self._seed_for(start)):
-            if not keep:
-                model = self._build(X, encoder)
-                self._encoder, self.model_, self.history_, self.n_iter_ = encoder, model, {}, 0
-                self._incremental = False
-                self._set_target_attributes(encoder)
-            self._train(X, encoder.transform(y), sw, epochs, fit_params, start, one_epoch)
+        with self._transaction(keep):
+            X, y = self._check_Xy(X, y, reset=not keep)
+            encoder = self._encoder if keep else self._make_encoder(y, classes)
+            if keep:
+                self._check_known_targets(y, classes)
+            sw = self._check_sample_weight(sample_weight, X.shape[0])
+            sw = self._sample_weights(y, sw, check_classes=not one_epoch)
+            epochs = 1 if one_epoch else self.epochs
+            start = self.n_iter_ if keep else 0
+            with backend.thread_limits(self.n_jobs), backend.seeded(self._seed_for(start)):
+                if keep:
+                    model, history, fitted = self.model_, self.history_, {}
+                else:
+                    model, history = self._build(X, encoder), {}
+                    fitted = dict(self._target_attributes(encoder), _encoder=encoder,
+                                  model_=model, _incremental=False)
+                self._train(model, history, fitted, X, encoder.transform(y), sw, epochs,
+                            fit_params, start, one_epoch)
         return self
 
     def _check_Xy(self, X, y, reset):
@@ -166,5 +169,5 @@ class SupervisedNeuralEstimator(BaseNeuralEstimator):
                                                      self._routed_for("optimizer")),
                 "loss": encoder.output_spec(self._resolved_loss())[2], "metrics": metrics}
 
-    def _set_target_attributes(self, encoder):
-        self.n_outputs_ = encoder.n_outputs_
+    def _target_attributes(self, encoder):
+        return {"n_outputs_": encoder.n_outputs_}

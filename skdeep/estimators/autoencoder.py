@@ -93,6 +93,16 @@ callbacks, random_state, verbose, warm_start, n_jobs
     n_features_in_ : int
     feature_names_in_ : ndarray of str
 
+    Notes
+    -----
+    ``fit`` and ``partial_fit`` are transactional: if they raise, the
+    estimator keeps its previous fitted state exactly (attributes, weights
+    and optimizer state), or stays unfitted. The one exception is a
+    KeyboardInterrupt during training: as in Keras, the network is kept as
+    trained so far, ``history_`` holds the epochs completed before the
+    interrupt and ``n_iter_`` counts them; the KeyboardInterrupt still
+    propagates.
+
     Examples
     --------
     >>> import numpy as np
@@ -173,22 +183,29 @@ callbacks, random_state, verbose, warm_start, n_jobs
     def _fit(self, X, sample_weight, fit_params, keep, one_epoch=False):
         self._check_params()
         keep = keep and self._is_fitted()
-        X = self._check_X(X, reset=not keep)
-        sw = self._check_sample_weight(sample_weight, X.shape[0])
-        start = self.n_iter_ if keep else 0
-        with backend.thread_limits(self.n_jobs), backend.seeded(self._seed_for(start)):
-            if not keep:
-                self.model_, self.history_, self.n_iter_ = self._build(X), {}, 0
-                self._n_features_out, self._incremental = self.n_components, False
-                self._after_load()
-            epochs = 1 if one_epoch else self.epochs
-            if self.noise > 0:
-                self._train_noisy(X, sw, epochs, fit_params, start, one_epoch)
-            else:
-                self._train(X, X, sw, epochs, fit_params, start, one_epoch)
+        with self._transaction(keep):
+            X = self._check_X(X, reset=not keep)
+            sw = self._check_sample_weight(sample_weight, X.shape[0])
+            start = self.n_iter_ if keep else 0
+            with backend.thread_limits(self.n_jobs), backend.seeded(self._seed_for(start)):
+                if keep:
+                    model, history, fitted = self.model_, self.history_, {}
+                else:
+                    model, n_encoder_layers = self._build(X)
+                    history = {}
+                    fitted = dict(self._derived(model, n_encoder_layers), model_=model,
+                                  _n_encoder_layers=n_encoder_layers,
+                                  _n_features_out=self.n_components, _incremental=False)
+                epochs = 1 if one_epoch else self.epochs
+                if self.noise > 0:
+                    self._train_noisy(model, history, fitted, X, sw, epochs, fit_params, start,
+                                      one_epoch)
+                else:
+                    self._train(model, history, fitted, X, X, sw, epochs, fit_params, start,
+                                one_epoch)
         return self
 
-    def _train_noisy(self, X, sw, epochs, fit_params, start, one_epoch):
+    def _train_noisy(self, model, history, fitted, X, sw, epochs, fit_params, start, one_epoch):
         # the noise is drawn per batch by a Sequence, so Keras' validation_split
         # (which needs arrays) is done here: the last samples, kept clean
         routed = self._routed_for("fit")
@@ -208,7 +225,8 @@ callbacks, random_state, verbose, warm_start, n_jobs
         shuffle = fit_params.get("shuffle", routed.get("shuffle", True))
         batches = _NoisyBatches(X[:n_train], None if sw is None else sw[:n_train],
                                 batch_size or 32, self.noise, shuffle, backend.get_rng())
-        self._train(batches, None, None, epochs, fit_params, start, one_epoch, **fixed)
+        self._train(model, history, fitted, batches, None, None, epochs, fit_params, start,
+                    one_epoch, **fixed)
 
     # ------------------------------------------------------------------ network
     def _build(self, X):
@@ -229,25 +247,28 @@ callbacks, random_state, verbose, warm_start, n_jobs
         model = Sequential([Input(shape=(n_features,)), *encoder, code, *decoder,
                             Dense(n_features, activation=activation)])
         self._compile(model, loss)
-        self._n_encoder_layers = len(encoder)
-        return model
+        return model, len(encoder)
 
     def _derived_models(self):
         return ("encoder_", "decoder_")
 
     def _after_load(self):
-        layers = self.model_.layers
-        k = self._n_encoder_layers
-        self.encoder_ = Model(self.model_.input, layers[k].output)
+        vars(self).update(self._derived(self.model_, self._n_encoder_layers))
+
+    def _derived(self, model, k):
+        """``encoder_`` and ``decoder_``: the halves of ``model`` (its first ``k``
+        layers are the encoder's hidden layers), sharing its layers."""
+        layers = model.layers
         codes = Input(shape=(self.n_components,))
         h = codes
         for layer in layers[k + 1:]:
             h = layer(h)
-        self.decoder_ = Model(codes, h)
+        return {"encoder_": Model(model.input, layers[k].output), "decoder_": Model(codes, h)}
 
     # ------------------------------------------------------------------ transform
     def transform(self, X):
         """Codes of X, shape ``(n_samples, n_components)``."""
+        check_is_fitted(self)
         codes, dtype, _ = self._predict_raw(X, model=self.encoder_)
         return codes.astype(dtype, copy=False)
 

@@ -86,6 +86,16 @@ class NeuralClassifier(ClassifierMixin, SupervisedNeuralEstimator):
     feature_names_in_ : ndarray of str
         Only when X was a DataFrame with string column names.
 
+    Notes
+    -----
+    ``fit`` and ``partial_fit`` are transactional: if they raise, the
+    estimator keeps its previous fitted state exactly (attributes, weights
+    and optimizer state), or stays unfitted. The one exception is a
+    KeyboardInterrupt during training: as in Keras, the network is kept as
+    trained so far, ``history_`` holds the epochs completed before the
+    interrupt and ``n_iter_`` counts them; the KeyboardInterrupt still
+    propagates.
+
     Examples
     --------
     >>> from sklearn.datasets import make_classification
@@ -170,9 +180,8 @@ class NeuralClassifier(ClassifierMixin, SupervisedNeuralEstimator):
     def _make_encoder(self, y, classes):
         return ClassifierTargetEncoder().fit(y, classes=classes, owner=type(self).__name__)
 
-    def _set_target_attributes(self, encoder):
-        self.classes_ = encoder.classes_
-        self.n_outputs_ = encoder.n_outputs_
+    def _target_attributes(self, encoder):
+        return {"classes_": encoder.classes_, "n_outputs_": encoder.n_outputs_}
 
     def _check_known_targets(self, y, classes):
         if classes is not None and not np.array_equal(np.unique(classes), self.classes_):

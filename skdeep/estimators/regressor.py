@@ -58,6 +58,16 @@ class NeuralRegressor(RegressorMixin, SupervisedNeuralEstimator):
     n_features_in_ : int
     feature_names_in_ : ndarray of str
 
+    Notes
+    -----
+    ``fit`` and ``partial_fit`` are transactional: if they raise, the
+    estimator keeps its previous fitted state exactly (attributes, weights
+    and optimizer state), or stays unfitted. The one exception is a
+    KeyboardInterrupt during training: as in Keras, the network is kept as
+    trained so far, ``history_`` holds the epochs completed before the
+    interrupt and ``n_iter_`` counts them; the KeyboardInterrupt still
+    propagates.
+
     Examples
     --------
     >>> from sklearn.datasets import make_regression
