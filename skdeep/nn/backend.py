@@ -41,7 +41,16 @@ def _rng_stack():
     stack = getattr(_state, "rngs", None)
     if stack is None:
         stack = _state.rngs = [np.random.default_rng()]
+        _state.seeded = [False]
     return stack
+
+
+def is_seeded():
+    """Whether the random source in effect was seeded (:func:`set_random_seed`,
+    or a :func:`seeded` block with a seed): the caller asked for reproducible
+    results, so nothing may depend on timing (see ``threads.StepTuner``)."""
+    _rng_stack()
+    return _state.seeded[-1]
 
 
 def get_rng():
@@ -62,6 +71,7 @@ def set_random_seed(seed):
     random.seed(seed)
     np.random.seed(seed % (2**32))
     _rng_stack()[0] = np.random.default_rng(seed)
+    _state.seeded[0] = True
 
 
 @contextlib.contextmanager
@@ -79,10 +89,12 @@ def seeded(seed):
         rng = np.random.default_rng(seed)
     stack = _rng_stack()
     stack.append(rng)
+    _state.seeded.append(seed is not None)
     try:
         yield rng
     finally:
         stack.pop()
+        _state.seeded.pop()
 
 
 def child_seed(rng=None):

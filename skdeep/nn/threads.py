@@ -106,3 +106,117 @@ def run_blocks(fn, n_items, blocks=None, blas=True):
     finally:
         if guard is not None:
             guard.__exit__(None, None, None)
+
+
+class StepTuner:
+    """Chooses, while a fit runs, between BLAS's own threads and one thread.
+
+    On a quiet machine BLAS's threads make large products faster; when
+    another process takes a core, OpenBLAS's threads wait for each other at
+    every product and a step can take 3-5x longer than with one thread.
+    ``StepTuner`` times a few steps in each mode, keeps the faster one, and
+    measures again every couple of seconds, so a fit follows the load.
+
+    BLAS sums in a different order with one thread than with several, so the
+    choice changes round-off: :meth:`for_fit` enables tuning only when the
+    fit's random source is unseeded (``backend.is_seeded()`` is False). A
+    seeded fit keeps one fixed thread setting and stays reproducible.
+
+    Use ``with tuner: <one training step>``, and :meth:`close` at the
+    end of the fit (restores BLAS's own threads).
+    """
+
+    __slots__ = ("probe_steps", "hold_s", "clock", "_mode", "_times", "_probing", "_until",
+                 "_guard", "_t0", "choices")
+
+    PARALLEL, SERIAL = 0, 1
+
+    def __init__(self, probe_steps=5, hold_s=2.0, clock=None):
+        import time
+
+        self.probe_steps = int(probe_steps)
+        self.hold_s = float(hold_s)
+        self.clock = time.perf_counter if clock is None else clock
+        self._mode = self.PARALLEL
+        self._times = ([], [])
+        self._probing = True
+        self._until = 0.0
+        self._guard = None
+        self._t0 = 0.0
+        self.choices = []  # modes chosen after each probe, for tests and benchmarks
+
+    @classmethod
+    def for_fit(cls, blas_single_threaded):
+        """A tuner for this fit, or None when there is nothing to choose.
+
+        Nothing to choose when BLAS already runs one thread (a small network,
+        ``n_jobs=1``, a joblib worker's share of one core) or when the fit
+        was seeded and must not depend on timing.
+        """
+        from . import backend
+
+        if blas_single_threaded or backend.is_seeded() or not _TUNING[0]:
+            return None
+        if max((lib.num_threads for lib in _blas_libs()), default=1) <= 1:
+            return None
+        return cls()
+
+    def _set_mode(self, mode):
+        if mode == self._mode:
+            return
+        if mode == self.SERIAL:
+            self._guard = _SingleThreadedBlas()
+            self._guard.__enter__()
+        else:
+            self._guard.__exit__(None, None, None)
+            self._guard = None
+        self._mode = mode
+
+    def __enter__(self):
+        self._t0 = self.clock()
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        now = self.clock()
+        if not self._probing:
+            if now >= self._until:  # measure both modes again
+                self._probing = True
+                self._times = ([], [])
+                self._set_mode(self.PARALLEL)
+            return False
+        times = self._times[self._mode]
+        times.append(now - self._t0)
+        if len(times) < self.probe_steps:
+            return False
+        if self._mode == self.PARALLEL and not self._times[self.SERIAL]:
+            self._set_mode(self.SERIAL)
+            return False
+        par, ser = (sorted(t)[len(t) // 2] for t in self._times)
+        best = self.SERIAL if ser < par else self.PARALLEL
+        self._set_mode(best)
+        self.choices.append(best)
+        self._probing = False
+        # hold long enough that probing the slower mode costs little
+        self._until = now + max(self.hold_s, 40 * self.probe_steps * min(par, ser))
+        return False
+
+    @property
+    def serial(self):
+        """Whether steps now run with BLAS at one thread."""
+        return self._mode == self.SERIAL
+
+    def close(self):
+        """Back to BLAS's own threads (call once, when the fit ends)."""
+        self._set_mode(self.PARALLEL)
+
+
+_TUNING = [True]
+
+
+def set_thread_tuning(enabled):
+    """Turn the per-fit BLAS thread tuning of :class:`StepTuner` on (the
+    default) or off. Seeded fits are never tuned, so that the same seed gives
+    the same weights."""
+    if not isinstance(enabled, bool):
+        raise TypeError(f"set_thread_tuning takes True or False, got {enabled!r}")
+    _TUNING[0] = enabled

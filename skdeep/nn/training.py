@@ -138,6 +138,7 @@ class _TrainState:
 
     def __init__(self, model):
         self.model = model
+        self.tuner = None  # set by fit for its epochs (threads.StepTuner)
         names = model.output_names
         spec = model._compile_spec
         self.losses = [None if l is None else losses_module.get(l)
@@ -495,7 +496,7 @@ def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbac
     rng = backend.get_rng()
     want_batch_logs = cb_list.wants("on_train_batch_end")
     cb_list.notify("on_train_begin", {})
-    with _blas_policy(self, batch_size):
+    with _blas_policy(self, batch_size) as state.tuner:
         logs = _run_epochs(self, state, cb_list, epochs, initial_epoch, stream,
                            batches_source if stream else None,
                            None if stream else (xs, ys, sws, n), batch_size, shuffle, rng,
@@ -510,8 +511,11 @@ def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbac
 _SMALL_GEMM_MACS = 4_000_000
 
 
+@contextlib.contextmanager
 def _blas_policy(model, batch_size):
-    """Single-threaded BLAS for networks whose matrix products are small."""
+    """Single-threaded BLAS for networks whose matrix products are small;
+    otherwise yields a :class:`threads.StepTuner` (or None) that picks BLAS's
+    threads or one thread from step timings, following the machine's load."""
     from . import threads
     from .layers.core import Dense
 
@@ -519,9 +523,14 @@ def _blas_policy(model, batch_size):
     for layer in _all_layers(model):
         if isinstance(layer, Dense) and layer.built:
             largest = max(largest, batch_size * layer.kernel.value.size)
-    if 0 < largest < _SMALL_GEMM_MACS:
-        return threads.single_threaded_blas()
-    return contextlib.nullcontext()
+    small = 0 < largest < _SMALL_GEMM_MACS
+    with threads.single_threaded_blas() if small else contextlib.nullcontext():
+        tuner = threads.StepTuner.for_fit(small)
+        try:
+            yield tuner
+        finally:
+            if tuner is not None:
+                tuner.close()
 
 
 def _run_epochs(self, state, cb_list, epochs, initial_epoch, stream, batches_source, arrays,
@@ -541,7 +550,11 @@ def _run_epochs(self, state, cb_list, epochs, initial_epoch, stream, batches_sou
                        for idx in index)
         for step, (bx, by, bsw) in enumerate(batches):
             cb_list.notify("on_train_batch_begin", step, {})
-            state.train_step(bx, by, bsw)
+            if state.tuner is None:
+                state.train_step(bx, by, bsw)
+            else:
+                with state.tuner:
+                    state.train_step(bx, by, bsw)
             if want_batch_logs:
                 cb_list.notify("on_train_batch_end", step, state.logs())
             if self.stop_training:
