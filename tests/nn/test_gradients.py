@@ -220,7 +220,7 @@ LAYER_CASES += [
     pytest.param(lambda: Softmax(), randn(2, 3, 4), {}, id="Softmax"),
     pytest.param(lambda: Softmax(axis=[1, 2]), randn(2, 3, 4), {}, id="Softmax-two-axes"),
     pytest.param(lambda: Softmax(axis=1), randn(2, 3, 4),
-                 {"call_kwargs": {"mask": np.array([[[1], [0], [1]], [[0], [1], [1]]], bool)}},
+                 {"mask": np.array([[[1], [0], [1]], [[0], [1], [1]]], bool)},
                  id="Softmax-masked"),
     pytest.param(lambda: ZeroPadding2D(((1, 0), (2, 1))), randn(2, 3, 3, 2), {},
                  id="ZeroPadding2D"),

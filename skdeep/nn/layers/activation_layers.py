@@ -59,7 +59,7 @@ class ReLU(Layer):
         self.negative_slope = _check_number(negative_slope, "negative_slope", "ReLU")
         self.threshold = _check_number(threshold, "threshold", "ReLU")
 
-    def forward(self, inputs, training=False, ws=None):
+    def forward(self, inputs, ctx):
         x = _float(inputs, self.dtype)
         t, top, slope = self.threshold, self.max_value, self.negative_slope
         # pass-through where threshold < x (and 0 < x < max_value after clipping)
@@ -116,7 +116,7 @@ class LeakyReLU(Layer):
         super().__init__(**kwargs)
         self.negative_slope = _check_number(negative_slope, "negative_slope", "LeakyReLU")
 
-    def forward(self, inputs, training=False, ws=None):
+    def forward(self, inputs, ctx):
         x = _float(inputs, self.dtype)
         slope = x.dtype.type(self.negative_slope)
         negative = x < 0
@@ -188,7 +188,7 @@ class PReLU(Layer):
         self._reduce_axes = tuple([0] + [a for a in self.shared_axes or ()])
         self.built = True
 
-    def forward(self, inputs, training=False, ws=None):
+    def forward(self, inputs, ctx):
         x = _float(inputs, self.dtype)
         alpha = self.alpha.value
         if x.shape[1:] != np.broadcast_shapes(x.shape[1:], alpha.shape):
@@ -235,7 +235,7 @@ class ELU(Layer):
             raise TypeError(f"ELU alpha must be a number, got {alpha!r}")
         self.alpha = float(alpha)
 
-    def forward(self, inputs, training=False, ws=None):
+    def forward(self, inputs, ctx):
         x = _float(inputs, self.dtype)
         alpha = x.dtype.type(self.alpha)
         positive = x > 0
@@ -284,7 +284,8 @@ class Softmax(Layer):
                              f"inputs of rank {ndim}")
         return tuple(sorted({a % ndim for a in axes}))
 
-    def forward(self, inputs, training=False, ws=None, mask=None):
+    def forward(self, inputs, ctx):
+        mask = ctx.mask
         x = _float(inputs, self.dtype)
         axes = self._axes(x.ndim)
         keep = None

@@ -14,7 +14,7 @@ import numpy as np
 from .. import activations, constraints, initializers, regularizers
 from ..kernels import activations as act_k
 from ..kernels import depthwise as dw_k
-from .base import Layer, get_buffer
+from .base import Layer
 from .conv import (
     check_data_format,
     conv_geometry,
@@ -88,7 +88,7 @@ class _DepthwiseBase(ActivationMixin, Layer):
         return (self.add_weight("bias", (units,), self.bias_initializer, self.bias_regularizer,
                                 constraint=self.bias_constraint) if self.use_bias else None)
 
-    def _depthwise(self, inputs, weight, ws):
+    def _depthwise(self, inputs, weight, ctx):
         """The depthwise pass: returns (z (rows, c * dm), output shape, backward(dz) -> dx)."""
         kernel = weight.value
         dtype = kernel.dtype
@@ -111,18 +111,18 @@ class _DepthwiseBase(ActivationMixin, Layer):
             raise ValueError(f"Layer '{self.name}': input of shape {shape} is smaller than the "
                              f"kernel {self.kernel_size} with padding='{self.padding}'")
         out_ch = in_ch * self.depth_multiplier
-        z = get_buffer(ws, "dw_z", (n, oh, ow, out_ch), dtype)
+        z = ctx.buffer("dw_z", (n, oh, ow, out_ch), dtype)
         geometry = (sh, sw, dh, dw, pt, pl)
         parallel_for(lambda worker, lo, hi: dw_k.depthwise_forward(
             x[lo:hi], kernel, *geometry, z[lo:hi]), n, blas=False)
         out_shape = (n,) + ((oh, ow) if self.rank == 2 else (ow,)) + (out_ch,)
-        no_dx = ws is not None and ws.get("_no_dx", False)
+        no_dx = not ctx.need_dx
 
         def backward(dz):
             dz = np.ascontiguousarray(dz, dtype=dtype).reshape(z.shape)
-            dx = get_buffer(ws, "dw_dx", x.shape, dtype) if not no_dx else x[:0]
+            dx = ctx.buffer("dw_dx", x.shape, dtype) if not no_dx else x[:0]
             workers = n_workers(n)
-            kgrads = get_buffer(ws, "dw_kgrads", (workers,) + kernel.shape, dtype)
+            kgrads = ctx.buffer("dw_kgrads", (workers,) + kernel.shape, dtype)
             kgrads.fill(0)
 
             def block(worker, lo, hi):
@@ -135,10 +135,10 @@ class _DepthwiseBase(ActivationMixin, Layer):
 
         return z.reshape(-1, out_ch), out_shape, backward
 
-    def _finish(self, z, bias_weight, ws, logits):
+    def _finish(self, z, bias_weight, ctx):
         """Bias + activation on the 2-D ``z``: returns (y, backward(dy) -> dz)."""
         bias = bias_weight.value if bias_weight is not None else np.zeros(0, z.dtype)
-        y, activation_backward = self._activate(z, bias, ws, logits)
+        y, activation_backward = self._activate(z, bias, ctx)
 
         def backward(dy):
             dz = activation_backward(np.ascontiguousarray(dy, dtype=z.dtype).reshape(z.shape))
@@ -187,9 +187,9 @@ class _DepthwiseConv(_DepthwiseBase):
     def depthwise_kernel(self):
         return self.kernel
 
-    def forward(self, inputs, training=False, ws=None, logits=False):
-        z, out_shape, depthwise_backward = self._depthwise(inputs, self.kernel, ws)
-        y, finish_backward = self._finish(z, self.bias, ws, logits)
+    def forward(self, inputs, ctx):
+        z, out_shape, depthwise_backward = self._depthwise(inputs, self.kernel, ctx)
+        y, finish_backward = self._finish(z, self.bias, ctx)
         return y.reshape(out_shape), lambda dy: depthwise_backward(finish_backward(dy))
 
     def get_config(self):
@@ -297,12 +297,12 @@ class _SeparableConv(_DepthwiseBase):
         self.bias = self._add_bias(self.filters)
         self.built = True
 
-    def forward(self, inputs, training=False, ws=None, logits=False):
-        d, out_shape, depthwise_backward = self._depthwise(inputs, self.depthwise_kernel, ws)
+    def forward(self, inputs, ctx):
+        d, out_shape, depthwise_backward = self._depthwise(inputs, self.depthwise_kernel, ctx)
         pointwise = self.pointwise_kernel.value.reshape(d.shape[1], self.filters)
-        z = get_buffer(ws, "pw_z", (d.shape[0], self.filters), d.dtype)
+        z = ctx.buffer("pw_z", (d.shape[0], self.filters), d.dtype)
         np.matmul(d, pointwise, out=z)
-        y, finish_backward = self._finish(z, self.bias, ws, logits)
+        y, finish_backward = self._finish(z, self.bias, ctx)
 
         def backward(dy):
             dz = finish_backward(dy)

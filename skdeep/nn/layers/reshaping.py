@@ -6,7 +6,7 @@ takes a view, and each one's backward is the other. ``data_format`` may be
 """
 import numpy as np
 
-from .base import Layer, get_buffer
+from .base import Layer
 from .conv import normalize_tuple
 
 
@@ -64,7 +64,7 @@ class _ZeroPadding(_Spatial):
                 shape[axis] += before + after
         return tuple(shape)
 
-    def forward(self, inputs, training=False, ws=None):
+    def forward(self, inputs, ctx):
         self._check_rank(inputs.shape)
         shape = inputs.shape
         out_shape = self.compute_output_shape(shape)
@@ -72,7 +72,7 @@ class _ZeroPadding(_Spatial):
         for axis, (before, _) in zip(self._spatial_axes(len(shape)), self.padding):
             index[axis] = slice(before, before + shape[axis])
         index = tuple(index)
-        y = get_buffer(ws, "y", out_shape, inputs.dtype)
+        y = ctx.buffer("y", out_shape, inputs.dtype)
         y.fill(0)
         y[index] = inputs
         return y, lambda dy: dy[index]
@@ -150,7 +150,7 @@ class _Cropping(_Spatial):
                 shape[axis] -= before + after
         return tuple(shape)
 
-    def forward(self, inputs, training=False, ws=None):
+    def forward(self, inputs, ctx):
         shape = inputs.shape
         self.compute_output_shape(shape)
         index = [slice(None)] * len(shape)
@@ -159,7 +159,7 @@ class _Cropping(_Spatial):
         index = tuple(index)
 
         def backward(dy):
-            dx = get_buffer(ws, "dx", shape, dy.dtype)
+            dx = ctx.buffer("dx", shape, dy.dtype)
             dx.fill(0)
             dx[index] = dy
             return dx
