@@ -309,12 +309,25 @@ class BaseNeuralEstimator(BaseEstimator):
             state.pop(key, None)
         if model is not None:
             state["_model_bytes"] = model_to_bytes(model, include_optimizer=self._resumable())
+        encoder = state.pop("_encoder", None)
+        if encoder is not None:
+            # plain data, so that skops lists only public classes as types to trust
+            state["_encoder_state"] = (type(encoder).__name__, dict(vars(encoder)))
         return state
 
     def __setstate__(self, state):
         state = dict(state)
         data = state.pop("_model_bytes", None)
+        encoder = state.pop("_encoder_state", None)
         super().__setstate__(state)
+        if encoder is not None:
+            from . import _targets
+
+            kind, attrs = encoder
+            if kind not in ("ClassifierTargetEncoder", "RegressorTargetEncoder"):
+                raise ValueError(f"unknown target encoder {kind!r} in the pickled state")
+            self._encoder = getattr(_targets, kind).__new__(getattr(_targets, kind))
+            self._encoder.__dict__.update(attrs)
         if data is not None:
             self.model_ = model_from_bytes(data)
             self._after_load()

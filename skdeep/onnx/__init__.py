@@ -26,7 +26,7 @@ from ._convert import supported_layers
 from ._estimators import register_skl2onnx_converters
 from ._graph import DEFAULT_OPSET, Graph, require_onnx
 
-__all__ = ["to_onnx", "supported_layers", "register_skl2onnx_converters"]
+__all__ = ["register_skl2onnx_converters", "supported_layers", "to_onnx"]
 
 
 def to_onnx(model_or_estimator, target_opset=DEFAULT_OPSET, name=None):

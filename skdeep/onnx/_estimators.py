@@ -56,7 +56,11 @@ def estimator_graph(g, est, x_name):
 
 # ---------------------------------------------------------------------------- skl2onnx
 def _shape_calculator(operator):
-    from skl2onnx.common.data_types import FloatTensorType, Int64TensorType, StringTensorType
+    from skl2onnx.common.data_types import (
+        FloatTensorType,
+        Int64TensorType,
+        StringTensorType,
+    )
     from sklearn.base import is_classifier
 
     est = operator.raw_operator

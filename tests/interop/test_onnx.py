@@ -98,7 +98,7 @@ def test_recurrent(cell, return_sequences, go_backwards):
 def test_gru_reset_before_and_return_state():
     inp = Input(shape=(4, 3))
     y, h = L.GRU(2, reset_after=False, return_sequences=True, return_state=True)(inp)
-    seq, h2, c2 = L.LSTM(2, return_state=True)(y)
+    seq, _h2, c2 = L.LSTM(2, return_state=True)(y)
     model = _randomize(Model(inp, [seq, h, c2]))
     _check(model, RNG.normal(size=(3, 4, 3)).astype(np.float32))
 

@@ -2,8 +2,9 @@
 import ast
 import re
 import sys
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 import skdeep
 
