@@ -33,6 +33,40 @@ def _extended(history, new):
     return out
 
 
+class _DivergenceGuard(callbacks_module.Callback):
+    """Raise a clear error at the end of the first epoch whose training loss or
+    weights are not finite: an estimator must not return a NaN network (as
+    scikit-learn's MLP refuses to). The fit's transaction then restores the
+    estimator's previous state."""
+
+    def __init__(self, owner, X):
+        super().__init__()
+        self.owner, self.X = owner, X
+
+    def on_epoch_end(self, epoch, logs=None):
+        loss = (logs or {}).get("loss")
+        bad_loss = loss is not None and not np.isfinite(loss)
+        bad_weights = not all(np.isfinite(w.value).all() for w in self.model.weights)
+        if not (bad_loss or bad_weights):
+            return
+        if bad_loss:
+            what = f"the training loss is {loss}"
+            what += " and the weights are not finite" if bad_weights else ""
+        else:
+            what = f"the weights are not finite (the training loss was still {loss:.3g})"
+        optimizer = self.model.optimizer
+        lr = getattr(optimizer, "learning_rate", None)
+        scale = ""
+        if isinstance(self.X, np.ndarray) and self.X.size and self.X.dtype.kind in "fiu":
+            scale = f" (the largest |X| is {float(np.max(np.abs(self.X))):.3g})"
+        raise ValueError(
+            f"{type(self.owner).__name__}: training diverged at epoch {epoch + 1}: {what}. "
+            f"The learning rate ({lr} for {type(optimizer).__name__}) may be too high, or the "
+            f"inputs unscaled{scale}: standardize X (e.g. sklearn.preprocessing."
+            "StandardScaler) or lower learning_rate. The estimator is left as it was before "
+            "this fit.")
+
+
 class _ModelSnapshot:
     """The trainable state of a compiled model (weights, optimizer state,
     learning rate included), restorable in place after a failed continued fit."""
@@ -274,6 +308,9 @@ class BaseNeuralEstimator(BaseEstimator):
         kwargs.update(routed)
         kwargs.update(fit_params)
         kwargs.update(fixed)
+        cbs = kwargs.get("callbacks")
+        cbs = [cbs] if isinstance(cbs, callbacks_module.Callback) else list(cbs or [])
+        kwargs["callbacks"] = cbs + [_DivergenceGuard(self, X)]
         kwargs["epochs"] = start_epoch + epochs
         kwargs["initial_epoch"] = start_epoch
         before = getattr(model, "history", None)

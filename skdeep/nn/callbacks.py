@@ -555,7 +555,7 @@ class TerminateOnNaN(Callback):
         super().__init__()
         self.raise_error = bool(raise_error)
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_batch_end(self, batch, logs=None):
         loss = (logs or {}).get("loss")
         if loss is not None and not np.isfinite(loss):
             if self.raise_error:

@@ -5,6 +5,7 @@ These functions become methods of :class:`skdeep.nn.Model`.
 import contextlib
 import copy
 import math
+import warnings
 
 import numpy as np
 
@@ -502,7 +503,24 @@ def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbac
                            None if stream else (xs, ys, sws, n), batch_size, shuffle, rng,
                            want_batch_logs, val, validation_freq, validation_batch_size)
     cb_list.notify("on_train_end", logs)
+    _warn_if_diverged(self, history)
     return history
+
+
+def _warn_if_diverged(model, history):
+    """Keras returns a diverged model without a word; warn at least (the
+    estimators raise instead)."""
+    losses_seen = history.history.get("loss", [])
+    bad = next((i for i, v in enumerate(losses_seen) if not math.isfinite(v)), None)
+    weights_ok = all(np.isfinite(w.value).all() for w in model.weights)
+    if bad is None and weights_ok:
+        return
+    what = (f"the training loss became {losses_seen[bad]} at epoch {history.epoch[bad] + 1}"
+            if bad is not None else "the loss stayed finite")
+    what += "" if weights_ok else " and the weights are no longer finite"
+    warnings.warn(f"Model '{model.name}': training diverged: {what}. The learning rate may be "
+                  "too high or the inputs unscaled; TerminateOnNaN() stops training at the "
+                  "first non-finite batch loss.", RuntimeWarning, stacklevel=3)
 
 
 # Below this many multiply-adds in a step's largest Dense product, OpenBLAS's
