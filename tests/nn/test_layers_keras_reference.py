@@ -18,6 +18,14 @@ DATA = np.load(FIXTURE)
 SPECS = json.loads(str(DATA["specs"]))
 
 
+def _make(spec):
+    kwargs = dict(spec["kwargs"])
+    if isinstance(kwargs.get("layer"), dict):
+        inner = kwargs["layer"]
+        kwargs["layer"] = getattr(layers, inner["class_name"])(**inner["config"])
+    return getattr(layers, spec["class_name"])(**kwargs)
+
+
 def _weights(case):
     out, i = [], 0
     while f"{case}/w{i}" in DATA:
@@ -29,7 +37,7 @@ def _weights(case):
 @pytest.mark.parametrize("case", sorted(SPECS))
 def test_matches_keras_output_and_weight_layout(case):
     spec = SPECS[case]
-    layer = getattr(layers, spec["class_name"])(**spec["kwargs"])
+    layer = _make(spec)
     x, expected, weights = DATA[f"{case}/x"], DATA[f"{case}/y"], _weights(case)
     layer._maybe_build((None,) + x.shape[1:])
     assert [w.name for w in layer.weights] == spec["weight_names"]
@@ -42,7 +50,7 @@ def test_matches_keras_output_and_weight_layout(case):
 @pytest.mark.parametrize("case", sorted(SPECS))
 def test_config_round_trip_gives_the_same_layer(case):
     spec = SPECS[case]
-    layer = getattr(layers, spec["class_name"])(**spec["kwargs"])
+    layer = _make(spec)
     x = DATA[f"{case}/x"]
     layer._maybe_build((None,) + x.shape[1:])
     layer.set_weights(_weights(case))

@@ -435,7 +435,10 @@ _SAMPLE_ARGS = {
     "GRU": (3,), "Masking": (), "RepeatVector": (2,), "Permute": ((2, 1),),
     "GaussianNoise": (0.1,), "DepthwiseConv1D": (3,), "DepthwiseConv2D": (3,),
     "SeparableConv1D": (2, 3), "SeparableConv2D": (2, 3), "SeparableConvolution1D": (2, 3),
-    "SeparableConvolution2D": (2, 3),
+    "SeparableConvolution2D": (2, 3), "Conv1DTranspose": (2, 3), "Conv2DTranspose": (2, 3),
+    "Convolution1DTranspose": (2, 3), "Convolution2DTranspose": (2, 3),
+    "SpatialDropout1D": (0.2,), "SpatialDropout2D": (0.2,), "GaussianDropout": (0.2,),
+    "AlphaDropout": (0.2,),
 }
 _NOT_LAYERS = {"Layer", "Weight", "Input"}
 

@@ -16,6 +16,14 @@ from .activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from .reshaping import Cropping1D, Cropping2D, ZeroPadding1D, ZeroPadding2D
 from .conv_depthwise import (DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D,
                              SeparableConvolution1D, SeparableConvolution2D)
+from .reshaping import Permute, RepeatVector
+from .normalization_more import GroupNormalization, LayerNormalization, UnitNormalization
+from .conv_transpose import (Conv1DTranspose, Conv2DTranspose, Convolution1DTranspose,
+                             Convolution2DTranspose)
+from .upsampling import UpSampling1D, UpSampling2D
+from .regularization import (ActivityRegularization, AlphaDropout, GaussianDropout,
+                             SpatialDropout1D, SpatialDropout2D)
+from .wrappers import Identity, TimeDistributed
 
 __all__ = ["Layer", "Weight", "Input", "InputLayer", "Dense", "Activation", "Dropout",
            "GaussianNoise", "Flatten",
@@ -30,6 +38,11 @@ __all__ += ["Embedding", "Masking", "SimpleRNN", "LSTM", "GRU", "Bidirectional"]
 __all__ += ["ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax", "ZeroPadding1D", "ZeroPadding2D",
             "Cropping1D", "Cropping2D", "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D",
             "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D"]
+__all__ += ["RepeatVector", "Permute", "LayerNormalization", "GroupNormalization",
+            "UnitNormalization", "Conv1DTranspose", "Conv2DTranspose", "Convolution1DTranspose",
+            "Convolution2DTranspose", "UpSampling1D", "UpSampling2D", "ActivityRegularization",
+            "AlphaDropout", "GaussianDropout", "SpatialDropout1D", "SpatialDropout2D",
+            "Identity", "TimeDistributed"]
 __all__ += ["add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate"]
 __all__ += ["serialize", "deserialize"]
 

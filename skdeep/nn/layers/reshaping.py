@@ -1,6 +1,6 @@
-"""Reshaping layers: ZeroPadding1D/2D and Cropping1D/2D.
+"""Reshaping layers: ZeroPadding1D/2D, Cropping1D/2D, RepeatVector, Permute.
 
-Both are slicing: padding writes the input into a zeroed array, cropping
+Padding and cropping are slicing: padding writes the input into a zeroed array, cropping
 takes a view, and each one's backward is the other. ``data_format`` may be
 ``'channels_last'`` (default) or ``'channels_first'``, as in Keras.
 """
@@ -220,4 +220,79 @@ class Cropping1D(_Cropping):
     def get_config(self):
         config = super().get_config()
         del config["data_format"]
+        return config
+
+
+class RepeatVector(Layer):
+    """Repeat a ``(batch, features)`` input ``n`` times: ``(batch, n, features)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.nn.layers import RepeatVector
+    >>> RepeatVector(3)(np.array([[1.0, 2.0]])).shape
+    (1, 3, 2)
+    """
+
+    def __init__(self, n, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"RepeatVector n must be a positive integer, got {n!r}")
+        self.n = int(n)
+
+    def compute_output_shape(self, input_shape):
+        if len(input_shape) != 2:
+            raise ValueError(f"RepeatVector layer '{self.name}' expects inputs of rank 2 "
+                             f"(batch, features), got shape {tuple(input_shape)}")
+        return (input_shape[0], self.n, input_shape[1])
+
+    def forward(self, inputs, training=False, ws=None):
+        self.compute_output_shape(inputs.shape)
+        y = np.repeat(inputs[:, None, :], self.n, axis=1)
+        return y, lambda dy: dy.sum(axis=1)
+
+    def get_config(self):
+        config = super().get_config()
+        config["n"] = self.n
+        return config
+
+
+class Permute(Layer):
+    """Permute the non-batch axes: ``dims`` is a permutation of ``1..rank``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.nn.layers import Permute
+    >>> Permute((2, 1))(np.zeros((4, 3, 5))).shape
+    (4, 5, 3)
+    """
+
+    def __init__(self, dims, **kwargs):
+        super().__init__(**kwargs)
+        try:
+            dims = tuple(int(d) for d in dims)
+        except (TypeError, ValueError):
+            raise ValueError(f"Permute dims must be a sequence of axis numbers, got "
+                             f"{dims!r}") from None
+        if sorted(dims) != list(range(1, len(dims) + 1)):
+            raise ValueError(f"Permute dims must be a permutation of 1..{len(dims)} (the batch "
+                             f"axis 0 stays first), got {dims}")
+        self.dims = dims
+        self._inverse = tuple(int(i) for i in np.argsort((0,) + dims))
+
+    def compute_output_shape(self, input_shape):
+        if len(input_shape) != len(self.dims) + 1:
+            raise ValueError(f"Permute layer '{self.name}' with dims {self.dims} expects inputs "
+                             f"of rank {len(self.dims) + 1}, got shape {tuple(input_shape)}")
+        return (input_shape[0],) + tuple(input_shape[d] for d in self.dims)
+
+    def forward(self, inputs, training=False, ws=None):
+        self.compute_output_shape(inputs.shape)
+        y = np.transpose(inputs, (0,) + self.dims)
+        return y, lambda dy: np.transpose(dy, self._inverse)
+
+    def get_config(self):
+        config = super().get_config()
+        config["dims"] = list(self.dims)
         return config
