@@ -12,7 +12,7 @@ import numpy as np
 
 from ..kernels import activations as act_k
 from ..kernels import conv as conv_k
-from .base import Layer, get_buffer
+from .base import Layer
 from .conv import (
     check_data_format,
     chunk_samples,
@@ -95,7 +95,7 @@ class _ConvTranspose(KernelLayerMixin, Layer):
                             self._geometry([1 if s is None else s for s in input_shape[1:-1]])))
         return (input_shape[0],) + spatial + (self.filters,)
 
-    def forward(self, inputs, training=False, ws=None, logits=False):
+    def forward(self, inputs, ctx):
         kernel = self.kernel.value
         dtype = kernel.dtype
         shape = inputs.shape
@@ -120,10 +120,10 @@ class _ConvTranspose(KernelLayerMixin, Layer):
         x2 = x.reshape(-1, in_ch)
         per_sample = h * w
         step = chunk_samples(per_sample, depth)
-        z = get_buffer(ws, "z", (n, oh, ow, self.filters), dtype)
+        z = ctx.buffer("z", (n, oh, ow, self.filters), dtype)
 
         def forward_block(worker, lo, hi):
-            cols = get_buffer(ws, ("cols", worker), (step * per_sample, depth), dtype)
+            cols = ctx.buffer(("cols", worker), (step * per_sample, depth), dtype)
             for b0 in range(lo, hi, step):
                 b1 = min(b0 + step, hi)
                 rows = (b1 - b0) * per_sample
@@ -133,17 +133,17 @@ class _ConvTranspose(KernelLayerMixin, Layer):
         parallel_for(forward_block, n)
         z2 = z.reshape(-1, self.filters)
         bias = self.bias.value if self.use_bias else np.zeros(0, dtype)
-        y, activation_backward = self._activate(z2, bias, ws, logits)
+        y, activation_backward = self._activate(z2, bias, ctx)
         out_shape = (n,) + ((oh, ow) if self.rank == 2 else (ow,)) + (self.filters,)
-        no_dx = ws is not None and ws.get("_no_dx", False)
+        no_dx = not ctx.need_dx
 
         def backward(dy):
             dz = activation_backward(np.ascontiguousarray(dy, dtype=dtype).reshape(z2.shape))
             if self.use_bias:
                 act_k.column_sum_add(dz, self.bias.grad)
             dz4 = np.ascontiguousarray(dz).reshape(z.shape)
-            dx = None if no_dx else get_buffer(ws, "dx", x2.shape, dtype)
-            dcols = get_buffer(ws, "dcols", (n * per_sample, depth), dtype)
+            dx = None if no_dx else ctx.buffer("dx", x2.shape, dtype)
+            dcols = ctx.buffer("dcols", (n * per_sample, depth), dtype)
 
             def backward_block(worker, lo, hi):
                 for b0 in range(lo, hi, step):

@@ -142,7 +142,7 @@ class LayerNormalization(_AffineMixin, Layer):
         _resolve_axes(self.axis, len(input_shape), self)
         return input_shape
 
-    def forward(self, inputs, training=False, ws=None):
+    def forward(self, inputs, ctx):
         x = _float(inputs, self.dtype)
         axes = _resolve_axes(self.axis, x.ndim, self)
         param_shape = tuple(x.shape[a] if a in axes else 1 for a in range(x.ndim))
@@ -250,7 +250,7 @@ class GroupNormalization(_AffineMixin, Layer):
         self._add_affine((int(dim),), gamma=self.scale, beta=self.center)
         self.built = True
 
-    def forward(self, inputs, training=False, ws=None):
+    def forward(self, inputs, ctx):
         x = _float(inputs, self.dtype)
         axis = _resolve_axes(self.axis, x.ndim, self)[0]
         channels = x.shape[axis]
@@ -309,7 +309,7 @@ class UnitNormalization(Layer):
         _resolve_axes(self.axis, len(input_shape), self)
         return input_shape
 
-    def forward(self, inputs, training=False, ws=None):
+    def forward(self, inputs, ctx):
         x = _float(inputs, self.dtype)
         axes = _resolve_axes(self.axis, x.ndim, self)
         norm = np.sqrt((x * x).sum(axis=axes, keepdims=True))

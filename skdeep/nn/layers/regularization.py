@@ -49,11 +49,11 @@ class SpatialDropout1D(Dropout):
     def __init__(self, rate, seed=None, **kwargs):
         super().__init__(rate, noise_shape=(None, 1, None), seed=seed, **kwargs)
 
-    def forward(self, inputs, training=False, ws=None):
+    def forward(self, inputs, ctx):
         if inputs.ndim != 3:
             raise ValueError(f"SpatialDropout1D layer '{self.name}' expects inputs of rank 3, "
                              f"got shape {inputs.shape}")
-        return super().forward(inputs, training=training, ws=ws)
+        return super().forward(inputs, ctx)
 
     def get_config(self):
         config = super().get_config()
@@ -78,11 +78,11 @@ class SpatialDropout2D(Dropout):
         super().__init__(rate, noise_shape=noise_shape, seed=seed, **kwargs)
         self.data_format = data_format
 
-    def forward(self, inputs, training=False, ws=None):
+    def forward(self, inputs, ctx):
         if inputs.ndim != 4:
             raise ValueError(f"SpatialDropout2D layer '{self.name}' expects inputs of rank 4, "
                              f"got shape {inputs.shape}")
-        return super().forward(inputs, training=training, ws=ws)
+        return super().forward(inputs, ctx)
 
     def get_config(self):
         config = super().get_config()
@@ -110,8 +110,8 @@ class GaussianDropout(_Seeded):
         self.rate = _rate(rate, "GaussianDropout", allow_one=False)
         self._set_seed(seed)
 
-    def forward(self, inputs, training=False, ws=None):
-        if not training or self.rate == 0:
+    def forward(self, inputs, ctx):
+        if not ctx.training or self.rate == 0:
             return inputs, lambda dy: dy
         stddev = math.sqrt(self.rate / (1.0 - self.rate))
         noise = (1.0 + stddev * self._generator().standard_normal(inputs.shape)).astype(
@@ -145,8 +145,8 @@ class AlphaDropout(_Seeded):
         self.noise_shape = None if noise_shape is None else tuple(noise_shape)
         self._set_seed(seed)
 
-    def forward(self, inputs, training=False, ws=None):
-        if not training or self.rate == 0:
+    def forward(self, inputs, ctx):
+        if not ctx.training or self.rate == 0:
             return inputs, lambda dy: dy
         shape = inputs.shape
         if self.noise_shape is not None:
@@ -184,7 +184,7 @@ class ActivityRegularization(Layer):
         self.activity_regularizer = regularizers.L1L2(l1=l1, l2=l2)
         self.l1, self.l2 = self.activity_regularizer.l1, self.activity_regularizer.l2
 
-    def forward(self, inputs, training=False, ws=None):
+    def forward(self, inputs, ctx):
         return inputs, lambda dy: dy
 
     def get_config(self):

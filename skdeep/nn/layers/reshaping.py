@@ -246,7 +246,7 @@ class RepeatVector(Layer):
                              f"(batch, features), got shape {tuple(input_shape)}")
         return (input_shape[0], self.n, input_shape[1])
 
-    def forward(self, inputs, training=False, ws=None):
+    def forward(self, inputs, ctx):
         self.compute_output_shape(inputs.shape)
         y = np.repeat(inputs[:, None, :], self.n, axis=1)
         return y, lambda dy: dy.sum(axis=1)
@@ -287,7 +287,7 @@ class Permute(Layer):
                              f"of rank {len(self.dims) + 1}, got shape {tuple(input_shape)}")
         return (input_shape[0],) + tuple(input_shape[d] for d in self.dims)
 
-    def forward(self, inputs, training=False, ws=None):
+    def forward(self, inputs, ctx):
         self.compute_output_shape(inputs.shape)
         y = np.transpose(inputs, (0,) + self.dims)
         return y, lambda dy: np.transpose(dy, self._inverse)

@@ -83,7 +83,7 @@ class UpSampling2D(Layer):
             shape[axis] = None if shape[axis] is None else shape[axis] * factor
         return tuple(shape)
 
-    def forward(self, inputs, training=False, ws=None):
+    def forward(self, inputs, ctx):
         self.compute_output_shape(inputs.shape)
         shape = inputs.shape
         axes = self._axes()
@@ -136,7 +136,7 @@ class UpSampling1D(Layer):
         steps = None if input_shape[1] is None else input_shape[1] * self.size
         return (input_shape[0], steps, input_shape[2])
 
-    def forward(self, inputs, training=False, ws=None):
+    def forward(self, inputs, ctx):
         self.compute_output_shape(inputs.shape)
         n, steps, features = inputs.shape
         y = np.repeat(inputs, self.size, axis=1)

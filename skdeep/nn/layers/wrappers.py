@@ -32,7 +32,10 @@ class TimeDistributed(Layer):
             raise TypeError(f"TimeDistributed needs a layer instance, got {layer!r}")
         super().__init__(**kwargs)
         self.layer = layer
-        self._sublayers = [layer]
+
+    @property
+    def sublayers(self):
+        return [self.layer]
 
     @property
     def trainable(self):
@@ -70,11 +73,12 @@ class TimeDistributed(Layer):
                 "outputs")
         return tuple(input_shape[:2]) + tuple(inner[1:])
 
-    def forward(self, inputs, training=False, ws=None):
+    def forward(self, inputs, ctx):
         shape = inputs.shape
         self._inner_shape(shape)
-        y, inner_backward = self.layer.forward(inputs.reshape((-1,) + shape[2:]),
-                                               training=training, ws=ws)
+        inner_ctx = ctx.child("layer")
+        inner_ctx.mask = None  # a (batch, steps) mask does not fit the folded batch
+        y, inner_backward = self.layer.forward(inputs.reshape((-1,) + shape[2:]), inner_ctx)
         y_shape = y.shape
 
         def backward(dy):
@@ -112,5 +116,5 @@ class Identity(Layer):
 
     supports_masking = True
 
-    def forward(self, inputs, training=False, ws=None):
+    def forward(self, inputs, ctx):
         return inputs, lambda dy: dy
