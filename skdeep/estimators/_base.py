@@ -7,10 +7,13 @@ and decode what it returns.
 """
 import contextlib
 import copy
+import functools
+import inspect
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
@@ -142,9 +145,68 @@ class BaseNeuralEstimator(BaseEstimator):
         "n_jobs": [Integral, None],
     }
 
+    #: whether un-prefixed extra keyword arguments are accepted (routed to the
+    #: ``model=`` callable, scikeras' convention)
+    _plain_extra_params = False
+
     # ------------------------------------------------------------------ parameters
     def _set_routed(self, kwargs):
         self._routed = dict(kwargs)
+
+    def __init_subclass__(cls, **kwargs):
+        # scikeras subclasses declare routed defaults in their signature
+        # (``optimizer__learning_rate=0.001``) and often do not store them:
+        # keep every such argument with the other routed parameters
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is None:
+            return
+        sig = inspect.signature(init)
+        names = [n for n, p in sig.parameters.items() if "__" in n and p.kind in (
+            p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        if not names:
+            return
+
+        @functools.wraps(init)
+        def __init__(self, *args, **kw):
+            init(self, *args, **kw)
+            bound = sig.bind(self, *args, **kw)
+            bound.apply_defaults()
+            routed = self.__dict__.setdefault("_routed", {})
+            for name in names:
+                if name not in self.__dict__:
+                    routed.setdefault(name, bound.arguments[name])
+
+        cls.__init__ = __init__
+
+    def __getattr__(self, name):
+        # routed parameters read as attributes (scikit-learn's get_params reads
+        # the ``__`` names of a subclass signature this way, scikeras code too)
+        if "__" in name and not name.startswith("__"):
+            routed = self.__dict__.get("_routed", {})
+            if name in routed:
+                return routed[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    @property
+    def feature_encoder(self):
+        """An unfitted transformer for X (scikeras' hook; identity by default).
+
+        Override it in a subclass to reshape or split X before it reaches the
+        network; ``fit`` stores the fitted copy as ``feature_encoder_`` and
+        applies its ``transform`` to X in ``fit`` and prediction.
+        """
+        return FunctionTransformer()
+
+    def _fit_feature_encoder(self, X):
+        self.feature_encoder_ = self.feature_encoder.fit(X)
+        self.__dict__.update(getattr(self.feature_encoder_, "get_metadata", dict)())
+        return self._encode_features(X)
+
+    def _encode_features(self, X):
+        if type(self).feature_encoder is BaseNeuralEstimator.feature_encoder:
+            return X  # the identity: skip the transformer's call overhead on predict
+        return self.feature_encoder_.transform(X)
 
     def _all_prefixes(self):
         return self._routing_prefixes + self._layer_params
@@ -172,7 +234,8 @@ class BaseNeuralEstimator(BaseEstimator):
         spec when the network is built; the spec object itself is untouched.
         """
         prefixes = tuple(p + "__" for p in self._all_prefixes())
-        routed = {k: v for k, v in params.items() if k.startswith(prefixes)}
+        known_plain = {k for k in getattr(self, "_routed", {}) if "__" not in k}
+        routed = {k: v for k, v in params.items() if k.startswith(prefixes) or k in known_plain}
         plain = {k: v for k, v in params.items() if k not in routed}
         if plain:
             super().set_params(**plain)
@@ -186,7 +249,15 @@ class BaseNeuralEstimator(BaseEstimator):
     # ------------------------------------------------------------------ checks
     def _check_params(self):
         self._validate_params()
-        _routing.check_routed_names(self._routed, self._all_prefixes(), type(self).__name__)
+        _routing.check_routed_names(self._routed, self._all_prefixes(), type(self).__name__,
+                                    allow_plain=self._plain_extra_params and
+                                    self._has_model_function())
+
+    def _has_model_function(self):
+        """Whether a user function builds the network (un-prefixed extras go to it)."""
+        return (getattr(self, "model", None) is not None or
+                getattr(self, "build_fn", None) is not None or
+                getattr(type(self), "_keras_build_fn", None) is not None)
 
     def _check_X(self, X, reset):
         if not reset and self._plain_fitted_array(X):
@@ -332,6 +403,8 @@ class BaseNeuralEstimator(BaseEstimator):
         """``X`` → (network output, output float dtype, validated X)."""
         check_is_fitted(self)
         X = self._check_X(X, reset=False)
+        if "feature_encoder_" in self.__dict__:
+            X = self._encode_features(X)
         with backend.thread_limits(self.n_jobs):
             raw = (model or self.model_).predict(X, batch_size=self._predict_batch_size(),
                                                  verbose=0)

@@ -19,15 +19,22 @@ def split_prefix(routed, prefix):
     return {k[len(head):]: v for k, v in routed.items() if k.startswith(head)}
 
 
-def check_routed_names(routed, prefixes, owner):
-    """Fail early on a routed key whose destination does not exist."""
+def check_routed_names(routed, prefixes, owner, allow_plain=False):
+    """Fail early on a routed key whose destination does not exist.
+
+    With ``allow_plain``, keys without ``__`` are arguments of the ``model=``
+    callable (checked against its signature when the network is built).
+    """
     for key in routed:
+        if allow_plain and "__" not in key:
+            continue
         head = key.split("__", 1)[0]
         if "__" not in key or head not in prefixes:
             raise ValueError(
                 f"{owner} got an unknown parameter {key!r}. Routed parameters start with "
-                f"one of {sorted(p + '__' for p in prefixes)}; check the spelling or use "
-                f"get_params() to list the parameters")
+                f"one of {sorted(p + '__' for p in prefixes)} (un-prefixed extra parameters "
+                f"are only for a model= function); check the spelling or use get_params() "
+                f"to list the parameters")
 
 
 def by_index(params, param_name, n_items):

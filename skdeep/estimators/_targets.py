@@ -79,6 +79,17 @@ class ClassifierTargetEncoder:
     def n_classes_(self):
         return len(self.classes_)
 
+    def get_metadata(self):
+        """What the estimator exposes as attributes (scikeras' ``get_metadata``)."""
+        return {"classes_": self.classes_, "n_classes_": self.n_classes_,
+                "target_type_": self.target_type_, "n_outputs_": self.n_outputs_,
+                "n_outputs_expected_": 1}
+
+    def inverse_transform(self, raw, return_proba=False):
+        """Labels (or, with ``return_proba``, probabilities) from network outputs."""
+        proba = self.proba(np.asarray(raw))
+        return proba if return_proba else self.labels(proba)
+
     def output_spec(self, loss):
         """(units, activation, loss) of the output layer for a resolved ``loss`` (or None)."""
         kind = _loss_kind(loss) if loss is not None else None
@@ -148,6 +159,11 @@ class RegressorTargetEncoder:
         self.target_type_ = "continuous" if y.ndim == 1 else "continuous-multioutput"
         return self
 
+    def get_metadata(self):
+        """What the estimator exposes as attributes (scikeras' ``get_metadata``)."""
+        return {"target_type_": self.target_type_, "n_outputs_": self.n_outputs_,
+                "n_outputs_expected_": 1}
+
     def output_spec(self, loss):
         return self.n_outputs_, "linear", loss or losses.MeanSquaredError()
 
@@ -161,6 +177,6 @@ class RegressorTargetEncoder:
         y = np.asarray(y, dtype=np.float64)
         return y.reshape(-1, 1) if y.ndim == 1 else y
 
-    def inverse_transform(self, raw, dtype):
+    def inverse_transform(self, raw, dtype=np.float64):
         raw = np.asarray(raw, dtype=dtype)
         return raw.reshape(-1) if self._ndim == 1 else raw.reshape(raw.shape[0], -1)

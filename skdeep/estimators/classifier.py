@@ -20,17 +20,22 @@ class NeuralClassifier(ClassifierMixin, SupervisedNeuralEstimator):
 
     Parameters
     ----------
+    model : callable or Model, optional
+        Instead of ``layers`` (and first, as in scikeras): a function
+        returning a (compiled or not) :class:`skdeep.nn.Model`, or a Model
+        instance (copied with its weights at each fit, so the object passed
+        is never trained). The function's arguments are given as estimator
+        parameters, with or without the ``model__`` prefix
+        (``NeuralClassifier(model=get_clf, hidden_layer_sizes=(100,))``; the
+        prefixed form wins); it also receives ``meta`` (data shapes,
+        classes), ``compile_kwargs`` and ``params`` if it declares them. A
+        subclass may define ``_keras_build_fn`` instead.
     layers : list of Layer, optional
         Hidden layers, e.g. ``[Dense(64, activation='relu'), Dropout(0.2)]``.
         They are specs: every fit builds fresh layers from their configs and
         never modifies them. ``layers__<i>__<argument>`` (e.g.
         ``layers__0__units``) overrides one argument, for searches. Default:
         ``[Dense(100, activation='relu')]``.
-    model : callable, optional
-        Instead of ``layers``: a function returning a (compiled or not)
-        :class:`skdeep.nn.Model`. Its keyword arguments are given as
-        ``model__<name>`` parameters; it also receives ``meta`` (data
-        shapes, classes) and ``compile_kwargs`` if it declares them.
     optimizer : str, Optimizer class or instance, default='adam'
         ``optimizer__<name>`` sets its arguments.
     learning_rate : float, optional
@@ -40,7 +45,9 @@ class NeuralClassifier(ClassifierMixin, SupervisedNeuralEstimator):
     metrics : list, optional
         Metrics logged in ``history_``, e.g. ``['accuracy']``.
     epochs : int, default=100
-        Passes over the training data per ``fit``.
+        Passes over the training data per ``fit``. scikeras' default is 1:
+        code ported from scikeras that relies on it trains 100 times longer
+        here; pass ``epochs=1`` to match it.
     batch_size : int, default=32
         Samples per gradient step (and per prediction batch, unless
         ``predict__batch_size`` is set).
@@ -68,7 +75,9 @@ class NeuralClassifier(ClassifierMixin, SupervisedNeuralEstimator):
     **kwargs
         Routed parameters: ``model__*``, ``layers__*``, ``optimizer__*``,
         ``loss__*``, ``callbacks__*``, ``fit__*`` (extra arguments of
-        ``Model.fit``) and ``predict__*``.
+        ``Model.fit``) and ``predict__*``; un-prefixed names go to the
+        ``model`` function. A subclass may also declare routed defaults in
+        its own signature (``optimizer__learning_rate=0.001``).
 
     Attributes
     ----------
@@ -111,12 +120,12 @@ class NeuralClassifier(ClassifierMixin, SupervisedNeuralEstimator):
     _parameter_constraints = {**SupervisedNeuralEstimator._parameter_constraints,
                               "class_weight": [dict, StrOptions({"balanced"}), None]}
 
-    def __init__(self, layers=None, model=None, optimizer="adam", learning_rate=None, loss=None,
+    def __init__(self, model=None, layers=None, optimizer="adam", learning_rate=None, loss=None,
                  metrics=None, epochs=100, batch_size=32, validation_split=0.0, callbacks=None,
                  class_weight=None, random_state=None, verbose=0, warm_start=False, n_jobs=None,
                  build_fn=None, **kwargs):
-        self.layers = layers
         self.model = model
+        self.layers = layers
         self.build_fn = build_fn
         self.optimizer = optimizer
         self.learning_rate = learning_rate
@@ -164,13 +173,35 @@ class NeuralClassifier(ClassifierMixin, SupervisedNeuralEstimator):
         ``(n_samples, n_labels)``.
         """
         raw, dtype, _ = self._predict_raw(X)
+        if not isinstance(self._encoder, ClassifierTargetEncoder):
+            return self._encoder.inverse_transform(raw, return_proba=True)
         return np.asarray(self._encoder.proba(raw), dtype=dtype)
 
     def predict(self, X):
         """Predicted labels (the most probable class; labels with probability > 0.5
         for multilabel targets)."""
+        if not isinstance(self.__dict__.get("_encoder"), ClassifierTargetEncoder) and \
+                self._is_fitted():
+            raw, _, _ = self._predict_raw(X)
+            return self._encoder.inverse_transform(raw)
         proba = self.predict_proba(X)
         return self._encoder.labels(proba)
+
+    @property
+    def target_encoder(self):
+        """An unfitted transformer for y (scikeras' hook).
+
+        The default encodes labels of any type for the network's output
+        (0/1 column, one-hot, class ids or label indicators) and decodes
+        probabilities and labels. A subclass may return another scikit-learn
+        transformer with ``fit``, ``transform`` and
+        ``inverse_transform(y, return_proba=False)`` (and optionally
+        ``get_metadata()``, whose entries become attributes, e.g.
+        ``classes_``); the network then comes from ``model=`` or
+        ``_keras_build_fn``. ``fit`` stores the fitted one as
+        ``target_encoder_``.
+        """
+        return ClassifierTargetEncoder()
 
     # ------------------------------------------------------------------ targets
     def _check_Xy(self, X, y, reset):
@@ -178,10 +209,14 @@ class NeuralClassifier(ClassifierMixin, SupervisedNeuralEstimator):
         return X, ravel_column(np.asarray(y))
 
     def _make_encoder(self, y, classes):
-        return ClassifierTargetEncoder().fit(y, classes=classes, owner=type(self).__name__)
+        encoder = self.target_encoder
+        if isinstance(encoder, ClassifierTargetEncoder):
+            return encoder.fit(y, classes=classes, owner=type(self).__name__)
+        return encoder.fit(y)
 
     def _target_attributes(self, encoder):
-        return {"classes_": encoder.classes_, "n_outputs_": encoder.n_outputs_}
+        return {k: getattr(encoder, k) for k in ("classes_", "n_outputs_")
+                if hasattr(encoder, k)}
 
     def _check_known_targets(self, y, classes):
         if classes is not None and not np.array_equal(np.unique(classes), self.classes_):

@@ -16,15 +16,21 @@ class NeuralRegressor(RegressorMixin, SupervisedNeuralEstimator):
 
     Parameters
     ----------
+    model : callable or Model, optional
+        Instead of ``layers`` (and first, as in scikeras): a function
+        returning a (compiled or not) :class:`skdeep.nn.Model`, or a Model
+        instance (copied with its weights at each fit, so the object passed
+        is never trained). The function's arguments are given as estimator
+        parameters, with or without the ``model__`` prefix
+        (``NeuralClassifier(model=get_clf, hidden_layer_sizes=(100,))``; the
+        prefixed form wins); it also receives ``meta`` (data shapes,
+        classes), ``compile_kwargs`` and ``params`` if it declares them. A
+        subclass may define ``_keras_build_fn`` instead.
     layers : list of Layer, optional
         Hidden layers, e.g. ``[Dense(64, activation='relu')]``; specs that
         are never modified (fresh layers are built from their configs at
         each fit). ``layers__<i>__<argument>`` overrides one argument.
         Default: ``[Dense(100, activation='relu')]``.
-    model : callable, optional
-        Instead of ``layers``: a function returning a (compiled or not)
-        :class:`skdeep.nn.Model`, called with the ``model__<name>``
-        parameters (plus ``meta`` / ``compile_kwargs`` if it declares them).
     optimizer : str, Optimizer class or instance, default='adam'
     learning_rate : float, optional
         None keeps the optimizer's default.
@@ -32,6 +38,9 @@ class NeuralRegressor(RegressorMixin, SupervisedNeuralEstimator):
         Default ``'mse'``.
     metrics : list, optional
     epochs : int, default=100
+        Passes over the training data per ``fit``. scikeras' default is 1:
+        code ported from scikeras that relies on it trains 100 times longer
+        here; pass ``epochs=1`` to match it.
     batch_size : int, default=32
     validation_split : float, default=0.0
     callbacks : list or dict of Callback, optional
@@ -45,7 +54,10 @@ class NeuralRegressor(RegressorMixin, SupervisedNeuralEstimator):
         Legacy (scikeras / tf.keras wrapper) name of ``model``; warns.
     **kwargs
         Routed parameters: ``model__*``, ``layers__*``, ``optimizer__*``,
-        ``loss__*``, ``callbacks__*``, ``fit__*``, ``predict__*``.
+        ``loss__*``, ``callbacks__*``, ``fit__*``, ``predict__*``;
+        un-prefixed names go to the ``model`` function. A subclass may also
+        declare routed defaults in its own signature
+        (``optimizer__learning_rate=0.001``).
 
     Attributes
     ----------
@@ -79,12 +91,12 @@ class NeuralRegressor(RegressorMixin, SupervisedNeuralEstimator):
 
     _numeric_targets = True
 
-    def __init__(self, layers=None, model=None, optimizer="adam", learning_rate=None, loss=None,
+    def __init__(self, model=None, layers=None, optimizer="adam", learning_rate=None, loss=None,
                  metrics=None, epochs=100, batch_size=32, validation_split=0.0, callbacks=None,
                  random_state=None, verbose=0, warm_start=False, n_jobs=None, build_fn=None,
                  **kwargs):
-        self.layers = layers
         self.model = model
+        self.layers = layers
         self.build_fn = build_fn
         self.optimizer = optimizer
         self.learning_rate = learning_rate
@@ -115,10 +127,28 @@ class NeuralRegressor(RegressorMixin, SupervisedNeuralEstimator):
         """Predicted values, shape ``(n_samples,)`` or ``(n_samples, n_outputs)``
         like the ``y`` of ``fit`` (float64, or float32 for float32 ``X``)."""
         raw, dtype, _ = self._predict_raw(X)
-        return self._encoder.inverse_transform(raw, dtype)
+        if isinstance(self._encoder, RegressorTargetEncoder):
+            return self._encoder.inverse_transform(raw, dtype)
+        return self._encoder.inverse_transform(raw)
+
+    @property
+    def target_encoder(self):
+        """An unfitted transformer for y (scikeras' hook).
+
+        The default reshapes y to the network's ``(n_samples, n_outputs)``
+        and back. A subclass may return another scikit-learn transformer
+        (``fit``/``transform``/``inverse_transform``, optional
+        ``get_metadata``); then the network comes from ``model=`` or
+        ``_keras_build_fn``. ``fit`` stores the fitted one as
+        ``target_encoder_``.
+        """
+        return RegressorTargetEncoder()
 
     def _make_encoder(self, y, classes=None):
-        return RegressorTargetEncoder().fit(y, owner=type(self).__name__)
+        encoder = self.target_encoder
+        if isinstance(encoder, RegressorTargetEncoder):
+            return encoder.fit(y, owner=type(self).__name__)
+        return encoder.fit(y)
 
     def _check_known_targets(self, y, classes):
         n = 1 if np.ndim(y) == 1 else np.shape(y)[1]
