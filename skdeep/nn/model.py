@@ -11,7 +11,7 @@ import numpy as np
 
 from . import training
 from .context import CallContext
-from .layers.base import InputLayer, KTensor, Layer, _as_list, unique_name
+from .layers.base import BUILD_LOCK, InputLayer, KTensor, Layer, _as_list, unique_name
 
 
 def _topological_nodes(inputs, outputs):
@@ -522,6 +522,10 @@ class Sequential(Model):
             self._build_graph(shape)
 
     def _build_graph(self, sample_shape, dtype=None):
+        with BUILD_LOCK:
+            self._build_graph_locked(sample_shape, dtype)
+
+    def _build_graph_locked(self, sample_shape, dtype):
         if self._input_layer is None or tuple(self._input_layer.shape) != tuple(sample_shape):
             self._input_layer = InputLayer(shape=tuple(sample_shape), dtype=dtype)
         x = self._input_layer._inbound_nodes[0].outputs[0]
@@ -537,6 +541,12 @@ class Sequential(Model):
         """Build the graph for inputs of ``input_shape`` (batch dimension first)."""
         if self._graph_ready:
             return
+        with BUILD_LOCK:
+            self._build_locked(input_shape)
+
+    def _build_locked(self, input_shape):
+        if self._graph_ready:  # built by another thread meanwhile
+            return
         if input_shape is None:
             shape = self._declared_input_shape()
             if shape is None:
@@ -549,6 +559,12 @@ class Sequential(Model):
 
     def _ensure_graph(self, x=None):
         if self._graph_ready:
+            return
+        with BUILD_LOCK:
+            self._ensure_graph_locked(x)
+
+    def _ensure_graph_locked(self, x):
+        if self._graph_ready:  # built by another thread meanwhile
             return
         if x is not None and self._stack:
             xs = _as_list(x)

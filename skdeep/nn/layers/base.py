@@ -5,6 +5,7 @@ The layer protocol is documented on :class:`Layer`; the per-call context is
 """
 import itertools
 import re
+import threading
 
 import numpy as np
 
@@ -12,6 +13,11 @@ from .. import backend, constraints, initializers, regularizers
 from ..context import CallContext
 
 _NAME_COUNTERS = {}
+#: Held while a layer or model builds (weights, graph nodes, default names):
+#: the first call of an unbuilt model from several threads must build it
+#: once. Re-entrant, because building a model builds its layers. One lock for
+#: all, since layers may be shared between models; builds are short and rare.
+BUILD_LOCK = threading.RLock()
 
 
 def _snake(name):
@@ -27,13 +33,14 @@ _USED_NAMES = set()
 
 def unique_name(prefix):
     """``prefix``, then ``prefix_1``, ``prefix_2``... skipping names already taken."""
-    counter = _NAME_COUNTERS.setdefault(prefix, itertools.count())
-    while True:
-        n = next(counter)
-        name = prefix if n == 0 else f"{prefix}_{n}"
-        if name not in _USED_NAMES:
-            _USED_NAMES.add(name)
-            return name
+    with BUILD_LOCK:
+        counter = _NAME_COUNTERS.setdefault(prefix, itertools.count())
+        while True:
+            n = next(counter)
+            name = prefix if n == 0 else f"{prefix}_{n}"
+            if name not in _USED_NAMES:
+                _USED_NAMES.add(name)
+                return name
 
 
 class Weight:
@@ -309,9 +316,12 @@ class Layer:
         return mask if self.supports_masking else None
 
     def _maybe_build(self, input_shape):
-        if not self.built:
-            self.build(input_shape)
-            self.built = True
+        if self.built:
+            return
+        with BUILD_LOCK:
+            if not self.built:  # another thread may have built it meanwhile
+                self.build(input_shape)
+                self.built = True
 
     @property
     def sublayers(self):
