@@ -16,7 +16,7 @@ from ._io import atomic_write
 
 __all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping",
            "ModelCheckpoint", "ReduceLROnPlateau", "LearningRateScheduler", "TerminateOnNaN",
-           "CSVLogger", "LambdaCallback"]
+           "CSVLogger", "LambdaCallback", "BackupAndRestore", "RemoteMonitor"]
 
 
 class Callback:
@@ -647,3 +647,7 @@ class LambdaCallback(Callback):
                 if not callable(fn):
                     raise TypeError(f"LambdaCallback: {name} must be callable, got {fn!r}")
                 setattr(self, name, fn)
+
+
+# defined in their own module (they subclass Callback, defined above)
+from .callbacks_backup import BackupAndRestore, RemoteMonitor  # noqa: E402

@@ -497,6 +497,9 @@ def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbac
     rng = backend.get_rng()
     want_batch_logs = cb_list.wants("on_train_batch_end")
     cb_list.notify("on_train_begin", {})
+    # a callback may move the start (BackupAndRestore resuming), as in Keras
+    initial_epoch = getattr(self, "_initial_epoch", None) or initial_epoch
+    self._initial_epoch = None
     with _blas_policy(self, batch_size) as state.tuner:
         logs = _run_epochs(self, state, cb_list, epochs, initial_epoch, stream,
                            batches_source if stream else None,
