@@ -277,7 +277,11 @@ class _TrainState:
                     out[f"{name}_loss"] = tr.result()
         for group in self.metrics or []:
             for key, m, _ in group:
-                out[key] = float(m.result())
+                result = m.result()
+                if isinstance(result, dict):  # a metric may report several values (Keras)
+                    out.update({k: _log_value(v) for k, v in result.items()})
+                else:
+                    out[key] = _log_value(result)
         return out
 
     # -------------------------------------------------------------- steps
@@ -352,6 +356,13 @@ class _TrainState:
             total += w.regularizer(w.value)
         self._update_metrics(total, ys, preds, sws, outs[0].shape[0])
         return total
+
+
+def _log_value(value):
+    """A float for scalar results; per-class results (F1Score(average=None),
+    Precision(thresholds=[...])) stay arrays, as in Keras' logs."""
+    value = np.asarray(value)
+    return float(value) if value.ndim == 0 else value.astype(np.float64)
 
 
 def _train_state(model):

@@ -153,3 +153,43 @@ def test_mean_and_sum_weighting_as_keras():
     assert float(s.result()) == 4.0
     s.reset_state()
     assert float(s.result()) == 0.0
+
+
+def test_confusion_metrics_in_compile_by_name_and_per_class_arrays_in_logs():
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((24, 4)).astype("float32")
+    y = (x[:, 0] > 0).astype("float32")
+    with backend.seeded(0):
+        model = Sequential([Dense(1, activation="sigmoid", input_shape=(4,))])
+    model.compile(optimizer="adam", loss="binary_crossentropy",
+                  metrics=["precision", "recall", "auc",
+                           metrics.Precision(thresholds=[0.3, 0.7], name="p2"),
+                           metrics.F1Score(threshold=0.5, name="f1")])
+    history = model.fit(x, y, epochs=2, batch_size=8, verbose=0, validation_split=0.25)
+    assert {"precision", "recall", "auc", "val_auc", "p2", "f1"} <= set(history.history)
+    logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    pred = model.predict(x, verbose=0)
+    from sklearn.metrics import f1_score, precision_score, roc_auc_score
+    assert logs["precision"] == pytest.approx(precision_score(y, pred[:, 0] > 0.5,
+                                                              zero_division=0.0), rel=1e-5)
+    assert logs["auc"] == pytest.approx(roc_auc_score(y, pred[:, 0]), abs=0.02)
+    assert logs["p2"].shape == (2,) and logs["f1"].shape == (1,)
+    assert logs["f1"][0] == pytest.approx(f1_score(y, pred[:, 0] > 0.5), abs=1e-5)
+
+
+def test_compiled_metrics_survive_save_and_load(tmp_path):
+    from skdeep.nn import load_model
+
+    with backend.seeded(0):
+        model = Sequential([Dense(3, activation="softmax", input_shape=(4,))])
+    model.compile(optimizer="adam", loss="categorical_crossentropy",
+                  metrics=[metrics.AUC(num_thresholds=50, curve="PR", name="pr"),
+                           metrics.TopKCategoricalAccuracy(k=2), "f1_score",
+                           metrics.TruePositives(thresholds=[0.2, 0.6])])
+    path = tmp_path / "m.keras"
+    model.save(path)
+    loaded = load_model(path)
+    m = {type(x).__name__: x for x in loaded._compile_spec["metrics"] if not isinstance(x, str)}
+    assert m["AUC"].get_config()["num_thresholds"] == 50 and m["AUC"].name == "pr"
+    assert m["TopKCategoricalAccuracy"].get_config()["k"] == 2
+    assert m["TruePositives"].thresholds == [0.2, 0.6]

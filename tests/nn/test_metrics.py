@@ -5,8 +5,14 @@ import pytest
 
 from skdeep.nn import Sequential, backend, losses, metrics
 from skdeep.nn.layers import Dense
-from skdeep.nn.metrics import (Accuracy, BinaryAccuracy, CategoricalAccuracy,
-                               MeanAbsoluteError, MeanSquaredError, SparseCategoricalAccuracy)
+from skdeep.nn.metrics import (
+    Accuracy,
+    BinaryAccuracy,
+    CategoricalAccuracy,
+    MeanAbsoluteError,
+    MeanSquaredError,
+    SparseCategoricalAccuracy,
+)
 
 
 # the examples of the Keras metric docstrings, checked by hand in the comments

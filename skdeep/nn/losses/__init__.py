@@ -13,8 +13,13 @@ from .crossentropy import (
     CategoricalCrossentropy,
     SparseCategoricalCrossentropy,
 )
+from .focal import BinaryFocalCrossentropy, CategoricalFocalCrossentropy
+from .hinge import CategoricalHinge, Hinge, SquaredHinge
+from .probabilistic import KLDivergence, Poisson
 from .regression import (
+    CosineSimilarity,
     Huber,
+    LogCosh,
     MeanAbsoluteError,
     MeanAbsolutePercentageError,
     MeanSquaredError,
@@ -26,17 +31,26 @@ __all__ = ["Loss", "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercent
            "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "get", "serialize",
            "mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error",
            "mean_squared_logarithmic_error", "huber", "binary_crossentropy",
-           "categorical_crossentropy", "sparse_categorical_crossentropy", "EPSILON"]
+           "categorical_crossentropy", "sparse_categorical_crossentropy", "EPSILON",
+           "KLDivergence", "Poisson", "LogCosh", "CosineSimilarity", "Hinge", "SquaredHinge",
+           "CategoricalHinge", "BinaryFocalCrossentropy", "CategoricalFocalCrossentropy",
+           "kl_divergence", "poisson", "log_cosh", "cosine_similarity", "hinge",
+           "squared_hinge", "categorical_hinge", "binary_focal_crossentropy",
+           "categorical_focal_crossentropy"]
 
 
 _CLASSES = [MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
             MeanSquaredLogarithmicError, Huber, BinaryCrossentropy, CategoricalCrossentropy,
-            SparseCategoricalCrossentropy]
+            SparseCategoricalCrossentropy, KLDivergence, Poisson, LogCosh, CosineSimilarity,
+            Hinge, SquaredHinge, CategoricalHinge, BinaryFocalCrossentropy,
+            CategoricalFocalCrossentropy]
 _BY_CLASS = {cls.__name__: cls for cls in _CLASSES}
 # Keras 3 names and aliases ('huber_loss' and 'cce' are ours, for convenience).
 _REGISTRY = {"mse": MeanSquaredError, "mae": MeanAbsoluteError,
              "mape": MeanAbsolutePercentageError, "msle": MeanSquaredLogarithmicError,
-             "huber_loss": Huber, "bce": BinaryCrossentropy, "cce": CategoricalCrossentropy}
+             "huber_loss": Huber, "bce": BinaryCrossentropy, "cce": CategoricalCrossentropy,
+             "kld": KLDivergence, "kullback_leibler_divergence": KLDivergence,
+             "logcosh": LogCosh}
 
 
 def _function(name, cls):
@@ -62,6 +76,16 @@ binary_crossentropy = _function("binary_crossentropy", BinaryCrossentropy)
 categorical_crossentropy = _function("categorical_crossentropy", CategoricalCrossentropy)
 sparse_categorical_crossentropy = _function("sparse_categorical_crossentropy",
                                             SparseCategoricalCrossentropy)
+kl_divergence = _function("kl_divergence", KLDivergence)
+poisson = _function("poisson", Poisson)
+log_cosh = _function("log_cosh", LogCosh)
+cosine_similarity = _function("cosine_similarity", CosineSimilarity)
+hinge = _function("hinge", Hinge)
+squared_hinge = _function("squared_hinge", SquaredHinge)
+categorical_hinge = _function("categorical_hinge", CategoricalHinge)
+binary_focal_crossentropy = _function("binary_focal_crossentropy", BinaryFocalCrossentropy)
+categorical_focal_crossentropy = _function("categorical_focal_crossentropy",
+                                           CategoricalFocalCrossentropy)
 
 
 def get(identifier):

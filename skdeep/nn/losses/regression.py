@@ -73,3 +73,61 @@ class Huber(Loss):
 
     def get_config(self):
         return dict(super().get_config(), delta=self.delta)
+
+
+class LogCosh(_RegressionLoss):
+    """``mean(log(cosh(y_pred - y_true)), axis=-1)``: about ``x**2 / 2`` for
+    small errors and ``|x| - log(2)`` for large ones.
+
+    Examples
+    --------
+    >>> round(LogCosh()([[0.0, 1.0], [0.0, 0.0]], [[1.0, 1.0], [0.0, 0.0]]), 4)
+    0.1084
+    """
+
+    def __init__(self, reduction="sum_over_batch_size", name="log_cosh", dtype=None):
+        super().__init__(reduction=reduction, name=name, dtype=dtype)
+
+    def call(self, y_true, y_pred):
+        x = y_pred - y_true
+        return np.mean(np.logaddexp(x, -x) - np.log(2.0).astype(x.dtype), axis=-1)
+
+    def gradient(self, y_true, y_pred):
+        return np.tanh(y_pred - y_true) / y_pred.shape[-1]
+
+
+def _l2_normalize(x):
+    """``x / max(||x||, 1e-7)`` along the last axis (Keras' ``ops.normalize``)."""
+    norm = np.sqrt(np.sum(x * x, axis=-1, keepdims=True))
+    return x / np.maximum(norm, EPSILON), norm
+
+
+class CosineSimilarity(_RegressionLoss):
+    """Negative cosine similarity ``-sum(l2_normalize(t) * l2_normalize(p), axis=-1)``:
+    -1 for aligned vectors, 0 for orthogonal ones.
+
+    Examples
+    --------
+    >>> round(CosineSimilarity()([[0.0, 1.0], [1.0, 1.0]], [[1.0, 0.0], [1.0, 1.0]]), 4)
+    -0.5
+    """
+
+    def __init__(self, axis=-1, reduction="sum_over_batch_size", name="cosine_similarity",
+                 dtype=None):
+        super().__init__(reduction=reduction, name=name, dtype=dtype)
+        if axis != -1:
+            raise ValueError(f"CosineSimilarity supports only axis=-1, got axis={axis!r}")
+        self.axis = axis
+
+    def call(self, y_true, y_pred):
+        return -np.sum(_l2_normalize(y_true)[0] * _l2_normalize(y_pred)[0], axis=-1)
+
+    def gradient(self, y_true, y_pred):
+        t = _l2_normalize(y_true)[0]
+        p, norm = _l2_normalize(y_pred)
+        floor = norm <= EPSILON  # the norm is clamped there: p / eps is linear
+        radial = np.sum(t * p, axis=-1, keepdims=True) * p
+        return np.where(floor, -t / EPSILON, -(t - radial) / np.maximum(norm, EPSILON))
+
+    def get_config(self):
+        return dict(super().get_config(), axis=self.axis)

@@ -8,6 +8,10 @@ Keras 3 does; other strings resolve by class name or its snake-case form
 """
 from .. import losses as _losses
 from . import accuracy as _accuracy
+from . import auc as _auc
+from . import confusion as _confusion
+from . import fscore as _fscore
+from . import hinge as _hinge
 from . import probabilistic as _probabilistic
 from . import regression as _regression
 from .accuracy import (
@@ -24,7 +28,24 @@ from .accuracy import (
     sparse_top_k_categorical_accuracy,
     top_k_categorical_accuracy,
 )
+from .auc import (
+    AUC,
+    PrecisionAtRecall,
+    RecallAtPrecision,
+    SensitivityAtSpecificity,
+    SpecificityAtSensitivity,
+)
 from .base import Mean, MeanMetricWrapper, Metric, Sum, Variable
+from .confusion import (
+    FalseNegatives,
+    FalsePositives,
+    Precision,
+    Recall,
+    TrueNegatives,
+    TruePositives,
+)
+from .fscore import F1Score, FBetaScore, IoU, MeanIoU
+from .hinge import CategoricalHinge, Hinge, SquaredHinge
 from .probabilistic import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
@@ -54,8 +75,11 @@ mean_squared_logarithmic_error = _losses.mean_squared_logarithmic_error
 binary_crossentropy = _losses.binary_crossentropy
 categorical_crossentropy = _losses.categorical_crossentropy
 sparse_categorical_crossentropy = _losses.sparse_categorical_crossentropy
+hinge = _losses.hinge
+squared_hinge = _losses.squared_hinge
+categorical_hinge = _losses.categorical_hinge
 
-_MODULES = (_accuracy, _regression, _probabilistic)
+_MODULES = (_accuracy, _regression, _probabilistic, _confusion, _auc, _fscore, _hinge)
 __all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper", "Variable", "get", "resolve",
            "serialize", "deserialize", "register",
            # accuracy
@@ -72,7 +96,13 @@ __all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper", "Variable", "get", "res
            # probabilistic
            "BinaryCrossentropy", "CategoricalCrossentropy", "SparseCategoricalCrossentropy",
            "KLDivergence", "Poisson", "kl_divergence", "poisson", "binary_crossentropy",
-           "categorical_crossentropy", "sparse_categorical_crossentropy"]
+           "categorical_crossentropy", "sparse_categorical_crossentropy",
+           # confusion-matrix based
+           "TruePositives", "TrueNegatives", "FalsePositives", "FalseNegatives", "Precision",
+           "Recall", "AUC", "PrecisionAtRecall", "RecallAtPrecision",
+           "SensitivityAtSpecificity", "SpecificityAtSensitivity", "FBetaScore", "F1Score",
+           "IoU", "MeanIoU", "Hinge", "SquaredHinge", "CategoricalHinge", "hinge",
+           "squared_hinge", "categorical_hinge"]
 
 
 def _snake(name):
@@ -82,7 +112,7 @@ def _snake(name):
 
 
 _CLASSES = [obj for m in _MODULES for obj in (getattr(m, n) for n in m.__all__)
-            if isinstance(obj, type)] + [Mean, Sum]
+            if isinstance(obj, type) and issubclass(obj, Metric)] + [Mean, Sum]
 _BY_CLASS = {c.__name__: c for c in _CLASSES}
 # Keras 3: class names, their snake-case forms and a few short aliases
 _REGISTRY = {_snake(c.__name__): c for c in _CLASSES}

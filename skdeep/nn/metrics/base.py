@@ -275,8 +275,9 @@ class Metric:
 def _snake(name):
     import re
 
-    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s).lower()
+    # Keras' to_snake_case: 'AUC' -> 'auc', 'MeanIoU' -> 'mean_io_u', 'R2Score' -> 'r2_score'
+    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", re.sub(r"\W+", "", name))
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
 
 
 def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1=True):

@@ -30,10 +30,10 @@ def _pair(y_true, y_pred):
 
 def cosine_similarity(y_true, y_pred, axis=-1):
     """Cosine of the angle between ``y_true`` and ``y_pred`` along ``axis``
-    (vectors L2-normalised with Keras' 1e-12 floor on the squared norm)."""
+    (each divided by ``max(norm, 1e-7)``, as Keras' ``ops.normalize``)."""
     y_true, y_pred = _pair(y_true, y_pred)
-    t = y_true / np.sqrt(np.maximum(np.sum(y_true * y_true, axis=axis, keepdims=True), 1e-12))
-    p = y_pred / np.sqrt(np.maximum(np.sum(y_pred * y_pred, axis=axis, keepdims=True), 1e-12))
+    t = y_true / np.maximum(np.sqrt(np.sum(y_true * y_true, axis=axis, keepdims=True)), 1e-7)
+    p = y_pred / np.maximum(np.sqrt(np.sum(y_pred * y_pred, axis=axis, keepdims=True)), 1e-7)
     return np.sum(t * p, axis=axis)
 
 
@@ -203,7 +203,7 @@ class R2Score(Metric):
         self.squared_sum.assign_add(np.sum(y_true * y_true * sw, axis=0))
         self.total_mse.assign_add(np.sum((y_true - y_pred) ** 2 * sw, axis=0))
         self.count.assign_add(np.sum(sw, axis=0))
-        self.num_samples.assign_add(y_true.shape[0])
+        self.num_samples.assign_add(y_true.size)  # every entry, as Keras
 
     def result(self):
         if not self._built:
