@@ -212,8 +212,8 @@ class _SensitivitySpecificityBase(Metric):
             inner = [(i + 1) / (num_thresholds - 1) for i in range(num_thresholds - 2)]
             self.thresholds, self._evenly = [0.0] + inner + [1.0], True
         n = len(self.thresholds)
-        for name in ("true_positives", "false_positives", "true_negatives", "false_negatives"):
-            setattr(self, name, self.add_variable((n,), "zeros", name=name))
+        for var in ("true_positives", "false_positives", "true_negatives", "false_negatives"):
+            setattr(self, var, self.add_variable((n,), "zeros", name=var))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         update_confusion_matrix(
