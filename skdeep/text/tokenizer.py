@@ -510,7 +510,7 @@ class Tokenizer(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        ndarray of shape (n_texts, maxlen_), dtype int32
+        ndarray of shape (n_texts, ``maxlen_``), dtype int32
             If only ``fit_on_texts`` was called and ``maxlen`` is None, the
             width is the longest sequence of this ``X``.
         """
