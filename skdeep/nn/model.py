@@ -395,21 +395,26 @@ class Model(Layer):
                               layer_range=layer_range)
         (print_fn or print)("\n".join(lines))
 
-    def save(self, filepath, overwrite=True):
-        """Save architecture, weights and optimizer state to a zip file (see saving.py)."""
+    def save(self, filepath, overwrite=True, include_optimizer=True):
+        """Save architecture, weights and optimizer state; ``.keras`` and ``.h5`` are
+        Keras' formats, other names skdeep's own (see :func:`skdeep.nn.saving.save_model`)."""
         from .saving import save_model
 
-        save_model(self, filepath, overwrite=overwrite)
+        save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
 
     def save_weights(self, filepath, overwrite=True):
         from .saving import save_weights
 
         save_weights(self, filepath, overwrite=overwrite)
 
-    def load_weights(self, filepath):
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Load weights from a skdeep or Keras file (see :func:`skdeep.nn.saving.load_weights`)."""
         from .saving import load_weights
 
-        load_weights(self, filepath)
+        unknown = sorted(set(kwargs) - {"by_name"})
+        if unknown:
+            raise TypeError(f"load_weights() got unexpected keyword argument(s) {unknown}")
+        load_weights(self, filepath, skip_mismatch=skip_mismatch, by_name=kwargs.get("by_name", False))
 
     def to_json(self, **kwargs):
         """The architecture as a JSON string; :func:`skdeep.nn.models.model_from_json`

@@ -561,7 +561,11 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
     ----------
     model : Model
     filepath : str, os.PathLike or writable binary file object
-        Any extension; ``.keras`` is recommended. Written atomically.
+        The name picks the format: ``.keras`` writes a Keras 3 archive and
+        ``.h5``/``.hdf5`` a Keras 2 HDF5 file, both opened by Keras
+        (skdeep-only features raise an error naming them); any other name
+        (``.skdeep`` recommended) and file objects get skdeep's own format,
+        which holds every skdeep feature. Written atomically.
     overwrite : bool, default True
     include_optimizer : bool, default True
         Save the optimizer state so that training continues exactly.
@@ -579,11 +583,17 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
     >>> bool((load_model(path).predict(x, verbose=0) == model.predict(x, verbose=0)).all())
     True
     """
-    write_bytes(filepath, model_to_bytes(model, include_optimizer), overwrite)
+    from .formats import model_file_bytes, save_format_for
+
+    fmt = save_format_for(filepath)
+    data = (model_to_bytes(model, include_optimizer) if fmt == "skdeep" else
+            model_file_bytes(model, fmt, include_optimizer))
+    write_bytes(filepath, data, overwrite)
 
 
-def load_model(filepath, custom_objects=None, compile=True):
-    """Load a model written by :func:`save_model`.
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """Load a model written by :func:`save_model`, by Keras 3 (``.keras``) or by
+    Keras 2 / tf.keras (``.h5``, ``.hdf5``); the format is read from the content.
 
     Parameters
     ----------
@@ -592,25 +602,50 @@ def load_model(filepath, custom_objects=None, compile=True):
         ``{class_name: class}`` for custom layer classes.
     compile : bool, default True
         Compile the model as it was (with its optimizer state).
+    safe_mode : bool, default True
+        As in Keras. skdeep never runs code from a file: a Lambda layer
+        holding Python bytecode is refused either way.
     """
-    return _load(filepath, custom_objects, compile)
+    from .formats import load_model_file
+
+    return load_model_file(filepath, custom_objects, compile, safe_mode)
 
 
 def save_weights(model, filepath, overwrite=True):
-    """Save the weights (and the optimizer state when compiled), atomically."""
+    """Save the weights (and the optimizer state when compiled), atomically.
+
+    ``.weights.h5`` writes Keras 3's layout and ``.h5``/``.hdf5`` Keras 2's;
+    other names and file objects get skdeep's own format.
+    """
+    from .formats import save_format_for, weights_file_bytes
+
+    fmt = save_format_for(filepath, weights_only=True)
+    if fmt != "skdeep":
+        write_bytes(filepath, weights_file_bytes(model, fmt), overwrite)
+        return
     opt = _optimizer_entries(model)
     entries = [_metadata(model, _WEIGHTS, bool(opt))] + _weights_entries(model) + opt
     write_bytes(filepath, _zip_bytes(entries), overwrite)
 
 
-def load_weights(model, filepath):
-    """Load weights saved by :func:`save_weights` or :func:`save_model`.
+def load_weights(model, filepath, skip_mismatch=False, by_name=False):
+    """Load weights saved by :func:`save_weights` or :func:`save_model`, or by
+    Keras (``.weights.h5``, ``.keras``, legacy ``.h5``/``.hdf5``).
 
-    Layers are matched by name when the names agree, else by position; a
-    count or shape mismatch raises a ValueError naming the layer, and nothing
-    is changed. The optimizer state is restored too when the model is
-    compiled with the same optimizer class.
+    In skdeep's format layers are matched by name when the names agree, else
+    by position; Keras files are matched as Keras matches them (by object
+    path, or by position among the layers with weights for legacy files;
+    ``by_name=True`` matches legacy files by layer name). A count or shape
+    mismatch raises a ValueError naming the layer, and nothing is changed.
+    The optimizer state is restored too when the model is compiled with the
+    same optimizer class.
     """
+    from .formats import load_weights_file
+
+    load_weights_file(model, filepath, skip_mismatch=skip_mismatch, by_name=by_name)
+
+
+def _load_weights(model, filepath):
     entries, meta, desc = _open_archive(filepath)
     try:
         _apply_weights(model, entries, desc)

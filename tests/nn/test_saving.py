@@ -259,7 +259,7 @@ def test_bad_files_give_clear_errors(tmp_path):
     model = Sequential([Dense(2, input_shape=(3,))])
     good = saving.model_to_bytes(model)
     cases = {
-        "text.keras": (b"not a model at all", "not a skdeep model or weights file"),
+        "text.keras": (b"not a model at all", "not a skdeep or Keras model or weights file"),
         "truncated.keras": (good[: len(good) // 2], "not a skdeep model or weights file"),
     }
     for name, (content, message) in cases.items():
