@@ -14,8 +14,8 @@ import traceback
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
+import keras
+import numpy as np
 
 
 def predict(model, xs):
@@ -54,7 +54,7 @@ def main(folder):
             model.save(base + ".from_keras.keras")
             np.savez(base + ".from_keras.npz", **{f"y{i}": y for i, y in
                                                   enumerate(predict(model, xs))})
-        except Exception:
+        except Exception:  # noqa: BLE001
             entry["error"] = traceback.format_exc()[-3000:]
     with open(os.path.join(folder, "report.json"), "w") as fh:
         json.dump(report, fh, indent=1)

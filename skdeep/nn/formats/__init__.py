@@ -23,8 +23,13 @@ import zipfile
 
 from . import _h5
 
-__all__ = ["save_format_for", "model_file_bytes", "weights_file_bytes", "load_model_file",
-           "load_weights_file"]
+__all__ = [
+    "load_model_file",
+    "load_weights_file",
+    "model_file_bytes",
+    "save_format_for",
+    "weights_file_bytes",
+]
 
 _KERAS_SUFFIXES = (".keras", ".weights.h5", ".h5", ".hdf5")
 

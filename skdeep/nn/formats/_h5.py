@@ -10,8 +10,17 @@ import os
 
 import numpy as np
 
-__all__ = ["open_h5", "group", "dataset", "attr_strings", "attr_text", "HDF5_MAGIC",
-           "ZIP_MAGIC", "sniff", "limits"]
+__all__ = [
+    "HDF5_MAGIC",
+    "ZIP_MAGIC",
+    "attr_strings",
+    "attr_text",
+    "dataset",
+    "group",
+    "limits",
+    "open_h5",
+    "sniff",
+]
 
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -35,7 +44,7 @@ def limits():
 def sniff(data):
     """'zip', 'hdf5' or None from the first bytes of a file."""
     head = bytes(data[:8])
-    if head.startswith(ZIP_MAGIC) or head.startswith(b"PK\x05\x06"):
+    if head.startswith((ZIP_MAGIC, b"PK\x05\x06")):
         return "zip"
     if head == HDF5_MAGIC:
         return "hdf5"
@@ -56,7 +65,7 @@ def open_h5(data, desc):
     h5py = _h5py()
     try:
         return h5py.File(io.BytesIO(data), "r")
-    except Exception as err:  # any failure to parse means a damaged or foreign file
+    except Exception as err:  # any failure to parse means a damaged or foreign file  # noqa: BLE001
         raise ValueError(f"{desc} is not a readable HDF5 file ({err})") from None
 
 
@@ -66,7 +75,7 @@ def _check_link(parent, name, desc):
     if link is None:
         raise KeyError(name)
     if not isinstance(link, h5py.HardLink):
-        raise ValueError(f"{desc}: refusing the {type(link).__name__} '{name}' (links can "
+        raise ValueError(f"{desc}: refusing the {type(link).__name__} '{name}' (links can "  # noqa: TRY004
                          "point to other files)")
 
 
@@ -80,7 +89,7 @@ def group(parent, path, desc):
         _check_link(current, part, desc)
         current = current[part]
         if not isinstance(current, h5py.Group):
-            raise ValueError(f"{desc}: '{path}' is not a group")
+            raise ValueError(f"{desc}: '{path}' is not a group")  # noqa: TRY004
     return current
 
 
@@ -93,7 +102,7 @@ def dataset(parent, name, desc):
     _check_link(parent, name, desc)
     ds = parent[name]
     if not isinstance(ds, h5py.Dataset):
-        raise ValueError(f"{desc}: '{name}' is not a dataset")
+        raise ValueError(f"{desc}: '{name}' is not a dataset")  # noqa: TRY004
     if ds.external or ds.is_virtual:
         raise ValueError(f"{desc}: refusing dataset '{name}' stored outside the file")
     if ds.dtype.kind not in "biuf":
@@ -114,7 +123,7 @@ def attr_text(obj, key, desc):
     if isinstance(value, bytes):
         value = value.decode("utf-8")
     if not isinstance(value, str):
-        raise ValueError(f"{desc}: attribute '{key}' is not text")
+        raise ValueError(f"{desc}: attribute '{key}' is not text")  # noqa: TRY004
     _, max_text = limits()
     if len(value) > max_text:
         raise ValueError(f"{desc}: attribute '{key}' is larger than the limit of {max_text} "
@@ -134,6 +143,6 @@ def attr_strings(obj, key, desc):
         if isinstance(item, bytes):
             item = item.decode("utf-8")
         if not isinstance(item, str):
-            raise ValueError(f"{desc}: attribute '{key}' holds {type(item).__name__}, not text")
+            raise ValueError(f"{desc}: attribute '{key}' holds {type(item).__name__}, not text")  # noqa: TRY004
         out.append(item)
     return out

@@ -11,8 +11,13 @@ import os
 
 from ..layers.base import InputLayer
 
-__all__ = ["keras_config", "keras_layers", "keras_compile_config", "KerasExportError",
-           "keras_spec"]
+__all__ = [
+    "KerasExportError",
+    "keras_compile_config",
+    "keras_config",
+    "keras_layers",
+    "keras_spec",
+]
 
 _DEFAULTS_TO_DROP = {"input_shape"}  # skdeep keeps it on the layer; Keras on an InputLayer
 
@@ -122,7 +127,7 @@ def _check_args(config, allowed, what):
     for key, value in config.items():
         if key in allowed:
             out[key] = value
-        elif value is not None and value is not False and key not in _DEFAULTS_TO_DROP:
+        elif value is not None and key not in _DEFAULTS_TO_DROP:
             raise KerasExportError(f"{what} sets {key}={value!r}, which Keras does not support; "
                                    "save it in skdeep's own format (a '.skdeep' file)")
     return out
@@ -185,10 +190,8 @@ def _registered_name(layer):
     cls = type(layer)
     if cls.__module__.startswith("skdeep.nn"):
         return None
-    try:
-        from ..object_registry import get_registered_name
-    except ImportError:
-        return f"Custom>{cls.__name__}"
+    from ..object_registry import get_registered_name
+
     return get_registered_name(cls)
 
 

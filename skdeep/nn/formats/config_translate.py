@@ -14,8 +14,12 @@ import warnings
 
 from .. import constraints, initializers, losses, metrics, optimizers, regularizers
 
-__all__ = ["keras_to_skdeep_config", "translate_compile_config", "KerasFormatError",
-           "MODEL_CLASSES"]
+__all__ = [
+    "MODEL_CLASSES",
+    "KerasFormatError",
+    "keras_to_skdeep_config",
+    "translate_compile_config",
+]
 
 MODEL_CLASSES = ("Functional", "Model", "Sequential")
 _SUPPORTED_DTYPES = ("float32", "float64", "int32", "int64", "bool", "uint8")
@@ -138,9 +142,7 @@ def _layer_kwargs(cls, class_name, config, what, ctx):
         if key == "axis" and isinstance(value, list) and len(value) == 1:
             value = value[0]
         out[key] = value
-    if ctx.is_builtin(cls):
-        out = _keep_accepted(cls, out, what)
-    return out
+    return _keep_accepted(cls, out, what)
 
 
 def _input_layer(config, what):
@@ -179,26 +181,20 @@ class _Context:
 
     def lookup(self, value):
         """A custom object named by a Keras serialized dict, or None."""
-        names = [value.get("registered_name"), value.get("class_name")]
-        if value.get("class_name") == "function" and isinstance(value.get("config"), str):
-            names.append(value["config"])
-        for source in (self.custom, _registered_objects()):
-            for name in names:
-                if name and name in source:
-                    return source[name]
-        return None
+        from ..object_registry import lookup
+
+        class_name = value.get("class_name")
+        if class_name == "function" and isinstance(value.get("config"), str):
+            class_name = value["config"]
+        return lookup(class_name, value.get("registered_name"), self.custom)
 
     def layer_class(self, entry):
         class_name = entry.get("class_name")
         registered = entry.get("registered_name")
         module = str(entry.get("module") or "")
-        for name in (registered, class_name):
-            if name and name in self.custom:
-                return self.custom[name]
-        registry = _registered_objects()
-        for name in (registered, class_name):
-            if name and name in registry:
-                return registry[name]
+        found = self.lookup(entry)
+        if isinstance(found, type):
+            return found
         if (not module or module.startswith("keras")) and class_name in self.classes:
             return self.classes[class_name]
         raise KerasFormatError(
@@ -220,22 +216,30 @@ class _Context:
         if class_name == "InputLayer":
             return {"class_name": "InputLayer", "config": _input_layer(config, what)}
         if class_name == "Lambda":
-            self.check_lambda(config, what)
+            config = dict(config, function=self.function(config.get("function"), what))
         cls = self.layer_class(entry)
         kwargs = _layer_kwargs(cls, class_name, config, what, self)
         name = class_name if self.is_builtin(cls) else _register_temp(self, cls)
         return {"class_name": name, "config": kwargs}
 
     def _custom_name(self, entry):
-        return any(n and n in self.custom for n in (entry.get("registered_name"),))
+        return entry.get("registered_name") not in (None, "Functional") \
+            and self.lookup(entry) is not None
 
-    def check_lambda(self, config, what):
-        function = config.get("function")
+    def function(self, function, what):
+        """A Lambda's function: registered or custom by name, or (only with
+        ``safe_mode=False``, as in Keras) rebuilt from the file's bytecode."""
         if isinstance(function, dict) and function.get("class_name") == "__lambda__":
-            raise KerasFormatError(
-                f"{what} holds Python bytecode (a lambda). skdeep never runs code from a file "
-                "(whatever safe_mode says); rebuild the Lambda in code, or define the "
-                "function, register it and pass it in custom_objects")
+            from ..object_registry import load_lambda
+
+            return load_lambda(function.get("config") or {}, self.safe_mode, what=what)
+        if isinstance(function, dict):
+            found = self.lookup(function)
+            if found is not None:
+                return found
+        raise KerasFormatError(f"{what} calls the function {function!r:.200}, unknown to "
+                               "skdeep: pass it in custom_objects or register it with "
+                               "register_keras_serializable")
 
     # ------------------------------------------------------------------ models
     def model(self, entry):
@@ -373,17 +377,6 @@ class _Context:
                                        f"{key!r} is not supported by skdeep")
             out[key] = value
         return {"kwargs": out} if out else {}
-
-
-def _registered_objects():
-    """Objects registered with register_keras_serializable (once that registry exists)."""
-    try:
-        from ..object_registry import get_custom_objects
-    except ImportError:
-        from ..saving import _REGISTERED
-
-        return dict(_REGISTERED)
-    return dict(get_custom_objects())
 
 
 def _register_temp(ctx, cls):

@@ -7,12 +7,17 @@ import warnings
 import zipfile
 
 from . import _h5
-from .config_export import KerasExportError, keras_compile_config, keras_config, keras_spec
+from .config_export import (
+    KerasExportError,
+    keras_compile_config,
+    keras_config,
+    keras_spec,
+)
 from .config_translate import keras_to_skdeep_config, translate_compile_config
 from .optimizer_state import keras_optimizer_vars, restore_optimizer_vars
 from .weights_h5 import read_weights, weights_bytes
 
-__all__ = ["keras_archive_bytes", "load_keras_archive", "is_keras_archive"]
+__all__ = ["is_keras_archive", "keras_archive_bytes", "load_keras_archive"]
 
 _MAX_EXPANSION = 100  # a zip member may not inflate more than this (decompression bombs)
 

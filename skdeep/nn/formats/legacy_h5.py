@@ -14,14 +14,27 @@ import warnings
 import numpy as np
 
 from . import _h5
-from .config_export import KerasExportError, keras_compile_config, keras_config, keras_layers
-from .config_export import keras_spec
+from .config_export import (
+    KerasExportError,
+    keras_compile_config,
+    keras_config,
+    keras_layers,
+    keras_spec,
+)
 from .config_translate import keras_to_skdeep_config, translate_compile_config
-from .optimizer_state import keras_optimizer_vars, keras_trainable_weights, \
-    restore_optimizer_vars
+from .optimizer_state import (
+    keras_optimizer_vars,
+    keras_trainable_weights,
+    restore_optimizer_vars,
+)
 
-__all__ = ["legacy_model_bytes", "legacy_weights_bytes", "load_legacy_model",
-           "load_legacy_weights", "is_legacy"]
+__all__ = [
+    "is_legacy",
+    "legacy_model_bytes",
+    "legacy_weights_bytes",
+    "load_legacy_model",
+    "load_legacy_weights",
+]
 
 
 def is_legacy(h5file):

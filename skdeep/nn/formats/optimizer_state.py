@@ -66,7 +66,7 @@ def _slot_weights(model):
         view = _View()
         view.model = model
         return list(_TrainState.trainable_weights(view))
-    except Exception:  # the trainer's internals moved: state is skipped, with a warning
+    except Exception:  # the trainer's internals moved: state is skipped, with a warning  # noqa: BLE001
         return None
 
 

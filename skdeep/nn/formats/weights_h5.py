@@ -17,7 +17,7 @@ import numpy as np
 from . import _h5
 from .config_export import keras_layers
 
-__all__ = ["keras_weight_groups", "write_weights", "read_weights", "keras_snake"]
+__all__ = ["keras_snake", "keras_weight_groups", "read_weights", "write_weights"]
 
 
 def keras_snake(name):
