@@ -17,7 +17,8 @@ from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..nn import backend, callbacks as callbacks_module, losses, optimizers
+from ..nn import backend, losses, optimizers
+from ..nn import callbacks as callbacks_module
 from ..nn.saving import model_from_bytes, model_to_bytes
 from . import _routing
 
@@ -119,9 +120,9 @@ class BaseNeuralEstimator(BaseEstimator):
     """
 
     #: destinations of routed parameters, ``<prefix>__<name>``
-    _routing_prefixes = ("optimizer", "loss", "callbacks", "fit", "predict")
+    _routing_prefixes: tuple[str, ...] = ("optimizer", "loss", "callbacks", "fit", "predict")
     #: parameters holding lists of layer specs (addressable as ``<name>__<i>__<arg>``)
-    _layer_params = ()
+    _layer_params: tuple[str, ...] = ()
     #: scikit-learn checks expected to fail, with the reason (see tests/estimators)
     _xfail_checks = dict.fromkeys(
         # the same check under its names in scikit-learn >= 1.7, 1.6 and < 1.6

@@ -9,7 +9,8 @@ objects a user passes as parameters are never modified.
 import copy
 import inspect
 
-from ..nn import callbacks as callbacks_module, losses, optimizers
+from ..nn import callbacks as callbacks_module
+from ..nn import losses, optimizers
 from ..nn.layers import Layer
 
 

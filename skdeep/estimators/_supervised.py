@@ -1,11 +1,15 @@
 """Fitting shared by NeuralClassifier and NeuralRegressor: the network is
 either hidden layer specs plus an output layer chosen by the target encoder,
 or whatever a user's ``model=`` callable returns."""
+from __future__ import annotations
+
 import inspect
 import warnings
+from typing import Any
 
 import numpy as np
 
+from .._typing import ArrayLike, EstimatorT
 from ..nn import Input, Model, Sequential, backend
 from ..nn.layers import Dense
 from . import _routing
@@ -57,7 +61,8 @@ class SupervisedNeuralEstimator(BaseNeuralEstimator):
         return [Dense(100, activation="relu")]
 
     # ------------------------------------------------------------------ fit
-    def fit(self, X, y, sample_weight=None, **fit_params):
+    def fit(self: EstimatorT, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None,
+            **fit_params: Any) -> EstimatorT:
         """Build a fresh network (or continue with ``warm_start``) and train it.
 
         Parameters

@@ -1,12 +1,26 @@
 """Autoencoder: a (denoising) autoencoder as a scikit-learn transformer."""
+from __future__ import annotations
+
 import math
 from numbers import Integral, Real
+from typing import Any
 
 import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_array, check_is_fitted
 
+from .._typing import (
+    ArrayLike,
+    CallbacksSpec,
+    EstimatorT,
+    LayerSpecs,
+    LossSpec,
+    MetricsSpec,
+    OptimizerSpec,
+    RandomState,
+    Verbose,
+)
 from ..nn import Input, Model, Sequential, activations, backend, losses
 from ..nn.layers import Activation, BatchNormalization, Dense, Dropout
 from . import _routing
@@ -130,10 +144,15 @@ callbacks, random_state, verbose, warm_start, n_jobs
         "loss": [str, type, losses.Loss, None],
     }
 
-    def __init__(self, encoder_layers=None, n_components=2, decoder_layers=None, noise=0.0,
-                 output_activation=None, optimizer="adam", learning_rate=None, loss="mse",
-                 metrics=None, epochs=100, batch_size=32, validation_split=0.0, callbacks=None,
-                 random_state=None, verbose=0, warm_start=False, n_jobs=None, **kwargs):
+    def __init__(self, encoder_layers: LayerSpecs | None = None, n_components: int = 2,
+                 decoder_layers: LayerSpecs | None = None, noise: float = 0.0,
+                 output_activation: str | None = None, optimizer: OptimizerSpec = "adam",
+                 learning_rate: float | None = None, loss: LossSpec = "mse",
+                 metrics: MetricsSpec | None = None, epochs: int = 100,
+                 batch_size: int | None = 32, validation_split: float = 0.0,
+                 callbacks: CallbacksSpec | None = None, random_state: RandomState = None,
+                 verbose: Verbose = 0, warm_start: bool = False, n_jobs: int | None = None,
+                 **kwargs: Any) -> None:
         self.encoder_layers = encoder_layers
         self.n_components = n_components
         self.decoder_layers = decoder_layers
@@ -154,7 +173,8 @@ callbacks, random_state, verbose, warm_start, n_jobs
         self._set_routed(kwargs)
 
     # ------------------------------------------------------------------ fit
-    def fit(self, X, y=None, sample_weight=None, **fit_params):
+    def fit(self: EstimatorT, X: ArrayLike, y: Any = None, sample_weight: ArrayLike | None = None,
+            **fit_params: Any) -> EstimatorT:
         """Train the autoencoder to reconstruct X (from noisy X when ``noise`` > 0).
 
         Parameters
@@ -171,7 +191,8 @@ callbacks, random_state, verbose, warm_start, n_jobs
         """
         return self._fit(X, sample_weight, fit_params, keep=self.warm_start)
 
-    def partial_fit(self, X, y=None, sample_weight=None):
+    def partial_fit(self: EstimatorT, X: ArrayLike, y: Any = None,
+                    sample_weight: ArrayLike | None = None) -> EstimatorT:
         """Train for one epoch on X, building the network on the first call."""
         self._fit(X, sample_weight, {}, keep=True, one_epoch=True)
         self._incremental = True
@@ -266,13 +287,13 @@ callbacks, random_state, verbose, warm_start, n_jobs
         return {"encoder_": Model(model.input, layers[k].output), "decoder_": Model(codes, h)}
 
     # ------------------------------------------------------------------ transform
-    def transform(self, X):
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Codes of X, shape ``(n_samples, n_components)``."""
         check_is_fitted(self)
         codes, dtype, _ = self._predict_raw(X, model=self.encoder_)
         return codes.astype(dtype, copy=False)
 
-    def inverse_transform(self, X):
+    def inverse_transform(self, X: ArrayLike) -> np.ndarray:
         """Reconstructions from codes X of shape ``(n_samples, n_components)``."""
         check_is_fitted(self)
         Z = check_array(X, dtype=(np.float64, np.float32))
@@ -283,15 +304,16 @@ callbacks, random_state, verbose, warm_start, n_jobs
             out = self.decoder_.predict(Z, batch_size=self._predict_batch_size(), verbose=0)
         return out.astype(_float_out(Z.dtype), copy=False)
 
-    def score_samples(self, X):
+    def score_samples(self, X: ArrayLike) -> np.ndarray:
         """Negative mean squared reconstruction error of each sample (higher is
         more normal: low scores flag anomalies)."""
-        X_hat, _, X = self._predict_raw(X)
-        return -np.mean((X.astype(np.float64) - X_hat) ** 2, axis=1)
+        X_hat, _, X_valid = self._predict_raw(X)
+        return -np.mean((X_valid.astype(np.float64) - X_hat) ** 2, axis=1)
 
-    def score(self, X, y=None, sample_weight=None):
+    def score(self, X: ArrayLike, y: Any = None, sample_weight: ArrayLike | None = None) -> float:
         """Mean of :meth:`score_samples` (weighted by ``sample_weight``)."""
-        return float(np.average(self.score_samples(X), weights=sample_weight))
+        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        return float(np.average(self.score_samples(X), weights=weights))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -1,10 +1,26 @@
 """NeuralClassifier: a Keras-style network as a scikit-learn classifier."""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
 import numpy as np
 from sklearn.base import ClassifierMixin
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import type_of_target
 
+from .._typing import (
+    ArrayLike,
+    CallbacksSpec,
+    EstimatorT,
+    LayerSpecs,
+    LossSpec,
+    MetricsSpec,
+    OptimizerSpec,
+    RandomState,
+    Verbose,
+)
 from ._supervised import SupervisedNeuralEstimator
 from ._targets import ClassifierTargetEncoder, ravel_column
 
@@ -120,10 +136,15 @@ class NeuralClassifier(ClassifierMixin, SupervisedNeuralEstimator):
     _parameter_constraints = {**SupervisedNeuralEstimator._parameter_constraints,
                               "class_weight": [dict, StrOptions({"balanced"}), None]}
 
-    def __init__(self, model=None, layers=None, optimizer="adam", learning_rate=None, loss=None,
-                 metrics=None, epochs=100, batch_size=32, validation_split=0.0, callbacks=None,
-                 class_weight=None, random_state=None, verbose=0, warm_start=False, n_jobs=None,
-                 build_fn=None, **kwargs):
+    def __init__(self, model: Callable[..., Any] | None = None, layers: LayerSpecs | None = None, optimizer: OptimizerSpec = "adam",
+                 learning_rate: float | None = None, loss: LossSpec | None = None,
+                 metrics: MetricsSpec | None = None, epochs: int = 100,
+                 batch_size: int | None = 32, validation_split: float = 0.0,
+                 callbacks: CallbacksSpec | None = None,
+                 class_weight: Mapping[Any, float] | str | None = None,
+                 random_state: RandomState = None, verbose: Verbose = 0,
+                 warm_start: bool = False, n_jobs: int | None = None,
+                 build_fn: Callable[..., Any] | None = None, **kwargs: Any) -> None:
         self.model = model
         self.layers = layers
         self.build_fn = build_fn
@@ -142,7 +163,8 @@ class NeuralClassifier(ClassifierMixin, SupervisedNeuralEstimator):
         self.n_jobs = n_jobs
         self._set_routed(kwargs)
 
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
+    def partial_fit(self: EstimatorT, X: ArrayLike, y: ArrayLike, classes: ArrayLike | None = None,
+                    sample_weight: ArrayLike | None = None) -> EstimatorT:
         """Train for one epoch on ``(X, y)``, building the network on the first call.
 
         Parameters
@@ -166,7 +188,7 @@ class NeuralClassifier(ClassifierMixin, SupervisedNeuralEstimator):
         self._incremental = True
         return self
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Class probabilities, shape ``(n_samples, n_classes)``.
 
         For multilabel targets: the probability of each label, shape
@@ -177,7 +199,7 @@ class NeuralClassifier(ClassifierMixin, SupervisedNeuralEstimator):
             return self._encoder.inverse_transform(raw, return_proba=True)
         return np.asarray(self._encoder.proba(raw), dtype=dtype)
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Predicted labels (the most probable class; labels with probability > 0.5
         for multilabel targets)."""
         if not isinstance(self.__dict__.get("_encoder"), ClassifierTargetEncoder) and \

@@ -1,7 +1,23 @@
 """NeuralRegressor: a Keras-style network as a scikit-learn regressor."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 from sklearn.base import RegressorMixin
 
+from .._typing import (
+    ArrayLike,
+    CallbacksSpec,
+    EstimatorT,
+    LayerSpecs,
+    LossSpec,
+    MetricsSpec,
+    OptimizerSpec,
+    RandomState,
+    Verbose,
+)
 from ._supervised import SupervisedNeuralEstimator
 from ._targets import RegressorTargetEncoder
 
@@ -91,10 +107,14 @@ class NeuralRegressor(RegressorMixin, SupervisedNeuralEstimator):
 
     _numeric_targets = True
 
-    def __init__(self, model=None, layers=None, optimizer="adam", learning_rate=None, loss=None,
-                 metrics=None, epochs=100, batch_size=32, validation_split=0.0, callbacks=None,
-                 random_state=None, verbose=0, warm_start=False, n_jobs=None, build_fn=None,
-                 **kwargs):
+    def __init__(self, model: Callable[..., Any] | None = None, layers: LayerSpecs | None = None, optimizer: OptimizerSpec = "adam",
+                 learning_rate: float | None = None, loss: LossSpec | None = None,
+                 metrics: MetricsSpec | None = None, epochs: int = 100,
+                 batch_size: int | None = 32, validation_split: float = 0.0,
+                 callbacks: CallbacksSpec | None = None,
+                 random_state: RandomState = None, verbose: Verbose = 0,
+                 warm_start: bool = False, n_jobs: int | None = None,
+                 build_fn: Callable[..., Any] | None = None, **kwargs: Any) -> None:
         self.model = model
         self.layers = layers
         self.build_fn = build_fn
@@ -112,7 +132,8 @@ class NeuralRegressor(RegressorMixin, SupervisedNeuralEstimator):
         self.n_jobs = n_jobs
         self._set_routed(kwargs)
 
-    def partial_fit(self, X, y, sample_weight=None):
+    def partial_fit(self: EstimatorT, X: ArrayLike, y: ArrayLike,
+                    sample_weight: ArrayLike | None = None) -> EstimatorT:
         """Train for one epoch on ``(X, y)``, building the network on the first call.
 
         Returns
@@ -123,7 +144,7 @@ class NeuralRegressor(RegressorMixin, SupervisedNeuralEstimator):
         self._incremental = True
         return self
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Predicted values, shape ``(n_samples,)`` or ``(n_samples, n_outputs)``
         like the ``y`` of ``fit`` (float64, or float32 for float32 ``X``)."""
         raw, dtype, _ = self._predict_raw(X)

@@ -20,6 +20,10 @@ Examples
 >>> [o.name for o in onx.graph.output]  # doctest: +SKIP
 ['dense_1']
 """
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
 from ._convert import supported_layers
@@ -29,7 +33,8 @@ from ._graph import DEFAULT_OPSET, Graph, require_onnx
 __all__ = ["register_skl2onnx_converters", "supported_layers", "to_onnx"]
 
 
-def to_onnx(model_or_estimator, target_opset=DEFAULT_OPSET, name=None):
+def to_onnx(model_or_estimator: Any, target_opset: int = DEFAULT_OPSET,
+            name: str | None = None) -> Any:
     """Convert a skdeep model or fitted estimator to an ONNX ``ModelProto``.
 
     Parameters

@@ -8,7 +8,7 @@ from . import _layers, _recurrent
 CONVERTERS = {**_layers.CONVERTERS, **_recurrent.CONVERTERS}
 
 
-def supported_layers():
+def supported_layers() -> list[str]:
     """Names of the layer classes :func:`skdeep.onnx.to_onnx` converts."""
     return sorted(CONVERTERS)
 

@@ -94,7 +94,7 @@ def _converter(scope, operator, container):
     g.transfer(container, scope)
 
 
-def register_skl2onnx_converters():
+def register_skl2onnx_converters() -> None:
     """Register skl2onnx shape calculators and converters for the three estimators.
 
     After this (done when :mod:`skdeep.onnx` is imported, if skl2onnx is
