@@ -322,3 +322,36 @@ LAYER_CASES += [
     pytest.param(lambda: seeded_dropout(AlphaDropout(0.3)), randn(3, 4), {},
                  id="AlphaDropout-training"),
 ]
+
+
+# --- attention layers (issue 12) ---
+from skdeep.nn.layers import AdditiveAttention, Attention, EinsumDense, MultiHeadAttention
+
+QV_MASKS = {"mask": [np.array([[1, 1, 0], [1, 0, 1]], bool),
+                     np.array([[1, 1, 1, 0, 0], [1, 0, 1, 1, 1]], bool)]}
+LAYER_CASES += [
+    pytest.param(lambda: Attention(), several((2, 3, 4), (2, 5, 4)), QV_MASKS,
+                 id="Attention-masked"),
+    pytest.param(lambda: Attention(use_scale=True), several((2, 3, 4), (2, 5, 4), (2, 5, 4)),
+                 {"call_kwargs": {"return_attention_scores": True}}, id="Attention-scale-key"),
+    pytest.param(lambda: Attention(use_scale=True, score_mode="concat"),
+                 several((2, 4, 3), (2, 4, 3)), {"call_kwargs": {"use_causal_mask": True}},
+                 id="Attention-concat-causal"),
+    pytest.param(lambda: AdditiveAttention(), several((2, 3, 4), (2, 5, 4), (2, 5, 4)), QV_MASKS,
+                 id="AdditiveAttention"),
+    pytest.param(lambda: EinsumDense("abc,cde->abde", (None, 2, 3), bias_axes="de",
+                                     activation="tanh"), randn(2, 3, 4), {},
+                 id="EinsumDense-projection"),
+    pytest.param(lambda: EinsumDense("...b,bc->...c", 3, bias_axes="c"), randn(2, 3, 4), {},
+                 id="EinsumDense-ellipsis"),
+    pytest.param(lambda: MultiHeadAttention(2, 3), several((2, 3, 4), (2, 5, 4)), {},
+                 id="MultiHeadAttention"),
+    pytest.param(lambda: MultiHeadAttention(2, 3, value_dim=2, use_gate=True, output_shape=5),
+                 several((2, 3, 4), (2, 5, 4), (2, 5, 6)),
+                 {"call_kwargs": {"use_causal_mask": True, "return_attention_scores": True}},
+                 id="MultiHeadAttention-key-gate-causal-scores"),
+    pytest.param(lambda: MultiHeadAttention(2, 2, use_bias=False), several((2, 2, 2, 3),
+                                                                           (2, 2, 2, 3)),
+                 {"mask": [np.array([[[1, 1], [1, 0]], [[0, 1], [1, 1]]], bool), None]},
+                 id="MultiHeadAttention-rank4-query-mask"),
+]

@@ -36,6 +36,8 @@ def _take(xs, multi, index):
 
 def _mask(options, index=slice(None)):
     mask = options.get("mask")
+    if isinstance(mask, list):  # one mask (or None) per input of a multi-input layer
+        return [None if m is None else np.asarray(m)[index] for m in mask]
     return None if mask is None else np.asarray(mask)[index]
 
 

@@ -24,6 +24,9 @@ from .upsampling import UpSampling1D, UpSampling2D
 from .regularization import (ActivityRegularization, AlphaDropout, GaussianDropout,
                              SpatialDropout1D, SpatialDropout2D)
 from .wrappers import Identity, TimeDistributed
+from .einsum_dense import EinsumDense
+from .attention import AdditiveAttention, Attention
+from .multi_head_attention import MultiHeadAttention
 
 __all__ = ["Layer", "Weight", "Input", "InputLayer", "Dense", "Activation", "Dropout",
            "GaussianNoise", "Flatten",
@@ -43,6 +46,7 @@ __all__ += ["RepeatVector", "Permute", "LayerNormalization", "GroupNormalization
             "Convolution2DTranspose", "UpSampling1D", "UpSampling2D", "ActivityRegularization",
             "AlphaDropout", "GaussianDropout", "SpatialDropout1D", "SpatialDropout2D",
             "Identity", "TimeDistributed"]
+__all__ += ["EinsumDense", "Attention", "AdditiveAttention", "MultiHeadAttention"]
 __all__ += ["add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate"]
 __all__ += ["serialize", "deserialize"]
 

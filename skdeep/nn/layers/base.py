@@ -254,7 +254,8 @@ class Layer:
         """Create a weight, initialised now from the engine's random generator."""
         shape = tuple(int(s) for s in shape)
         init = initializers.get(initializer)
-        value = np.ascontiguousarray(init(shape, dtype=self.dtype), dtype=self.dtype)
+        # reshape: ascontiguousarray turns a scalar (shape ()) weight into shape (1,)
+        value = np.ascontiguousarray(init(shape, dtype=self.dtype), dtype=self.dtype).reshape(shape)
         w = Weight(name, value, trainable=trainable, regularizer=regularizers.get(regularizer),
                    constraint=constraints.get(constraint), layer=self)
         self._weights.append(w)
@@ -362,7 +363,7 @@ class Layer:
         shapes = [t.shape for t in _as_list(inputs)]
         shape_arg = shapes if isinstance(inputs, (list, tuple)) else shapes[0]
         self._maybe_build(shape_arg)
-        out_shape = self.compute_output_shape(shape_arg)
+        out_shape = self._call_output_shape(shape_arg, kwargs)
         multi = isinstance(out_shape, list)
         out_shapes = out_shape if multi else [out_shape]
         node_index = len(self._inbound_nodes)
@@ -371,6 +372,11 @@ class Layer:
                                         list_input=isinstance(inputs, (list, tuple)),
                                         training=training))
         return outputs if multi else outputs[0]
+
+    def _call_output_shape(self, input_shape, call_kwargs):
+        """The output shape of a symbolic call; layers whose outputs depend on
+        call arguments (``return_attention_scores=True``) override it."""
+        return self.compute_output_shape(input_shape)
 
     # ------------------------------------------------------------- graph info
     def _node_attr(self, attr):
