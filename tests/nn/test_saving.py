@@ -438,7 +438,7 @@ _SAMPLE_ARGS = {
     "SeparableConvolution2D": (2, 3), "Conv1DTranspose": (2, 3), "Conv2DTranspose": (2, 3),
     "Convolution1DTranspose": (2, 3), "Convolution2DTranspose": (2, 3),
     "SpatialDropout1D": (0.2,), "SpatialDropout2D": (0.2,), "GaussianDropout": (0.2,),
-    "AlphaDropout": (0.2,),
+    "AlphaDropout": (0.2,), "EinsumDense": ("ab,bc->ac", 3), "MultiHeadAttention": (2, 3),
 }
 _NOT_LAYERS = {"Layer", "Weight", "Input"}
 
