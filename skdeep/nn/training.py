@@ -488,6 +488,8 @@ def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbac
             xs, ys, sws = (data.take(a, slice(0, split)) for a in (xs, ys, sws))
             n = split
         steps = math.ceil(n / batch_size)
+        if steps_per_epoch is not None:
+            steps = _check_int("steps_per_epoch", steps_per_epoch, 1)
     state = _train_state(self)
     val = None
     if validation_data is not None:
@@ -511,6 +513,9 @@ def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbac
     # a callback may move the start (BackupAndRestore resuming), as in Keras
     initial_epoch = getattr(self, "_initial_epoch", None) or initial_epoch
     self._initial_epoch = None
+    if not stream and steps_per_epoch is not None:
+        stream, batches_source = True, _array_steps(xs, ys, sws, n, batch_size, shuffle, rng,
+                                                    steps)
     with _blas_policy(self, batch_size) as state.tuner:
         logs = _run_epochs(self, state, cb_list, epochs, initial_epoch, stream,
                            batches_source if stream else None,
@@ -563,6 +568,23 @@ def _blas_policy(model, batch_size):
         finally:
             if tuner is not None:
                 tuner.close()
+
+
+def _array_steps(xs, ys, sws, n, batch_size, shuffle, rng, steps_per_epoch):
+    """Epochs of ``steps_per_epoch`` batches over arrays: each epoch goes on where
+    the previous one stopped, and a new (reshuffled) pass starts when one is
+    used up, as Keras' epoch iterator does."""
+    current = [iter(())]
+
+    def epoch_batches():
+        for _ in range(steps_per_epoch):
+            idx = next(current[0], None)
+            if idx is None:
+                current[0] = iter(data.batch_indices(n, batch_size, shuffle, rng))
+                idx = next(current[0])
+            yield data.take(xs, idx), data.take(ys, idx), data.take(sws, idx)
+
+    return epoch_batches
 
 
 def _run_epochs(self, state, cb_list, epochs, initial_epoch, stream, batches_source, arrays,

@@ -116,3 +116,33 @@ def test_fit_hooks_in_keras_order():
                       "batch_begin1", "batch_end1", "epoch_end0", "epoch_begin1",
                       "batch_begin0", "batch_end0", "batch_begin1", "batch_end1",
                       "epoch_end1", "train_end"]
+
+
+def test_steps_per_epoch_on_arrays_continues_the_pass_as_keras():
+    seen = []
+
+    class Peek(callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            seen.append(batch)
+
+    x = np.arange(10, dtype="float32").reshape(10, 1)
+    model = keras.Sequential([keras.Input(shape=(1,)), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    firsts = []
+
+    class First(callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            firsts.append(len(seen))
+
+    history = model.fit(x, x, batch_size=4, steps_per_epoch=2, epochs=3, shuffle=False,
+                        verbose=0, callbacks=[Peek(), First()])
+    assert len(history.history["loss"]) == 3 and firsts == [2, 4, 6]
+    # 3 batches per pass (4, 4, 2 samples): epoch 2 takes the last batch and a new pass
+    from skdeep.nn.training import _array_steps
+
+    epoch = _array_steps([x], [x], [None], 10, 4, False, None, 2)
+    taken = [[b[0][0].ravel().tolist() for b in epoch()] for _ in range(3)]
+    assert taken == [[[0, 1, 2, 3], [4, 5, 6, 7]], [[8, 9], [0, 1, 2, 3]],
+                     [[4, 5, 6, 7], [8, 9]]]
+    with pytest.raises(ValueError, match="steps_per_epoch"):
+        model.fit(x, x, steps_per_epoch=0, verbose=0)
