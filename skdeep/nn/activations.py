@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from .kernels import activations as _k
+from .ops._core import is_tensor
 
 __all__ = ["get", "serialize", "linear", "relu", "sigmoid", "tanh", "softmax", "elu",
            "selu", "softplus", "softsign", "swish", "silu", "gelu", "leaky_relu",
@@ -77,8 +78,31 @@ def _call_with_kwargs(code, x, kwargs):
     return _kernel_call(x, code, _ALPHA.get(code, 0.0))
 
 
+def _on_tensor(name, x, kwargs):
+    """The activation through :mod:`skdeep.nn.ops`, so that a custom ``call()``
+    using it stays differentiable."""
+    from . import ops
+
+    if name == "linear":
+        return x
+    if name == "exponential":
+        return ops.exp(x)
+    if name == "relu" and kwargs:
+        slope = kwargs.get("negative_slope", 0.0)
+        threshold = kwargs.get("threshold", 0.0)
+        y = ops.where(ops.greater(x, threshold), x, 0.0)
+        if kwargs.get("max_value") is not None:
+            y = ops.clip(y, 0.0, kwargs["max_value"])
+        return y - slope * ops.relu(threshold - x) if slope else y
+    if name == "gelu":
+        return ops.gelu(x, approximate=kwargs.get("approximate", False))
+    return getattr(ops, name)(x, **kwargs)
+
+
 def _make(name, code):
     def activation(x, **kwargs):
+        if is_tensor(x):
+            return _on_tensor(name, x, kwargs)
         x = _as_float(x)
         if kwargs:
             return _call_with_kwargs(code, x, kwargs)

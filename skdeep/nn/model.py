@@ -11,7 +11,8 @@ import numpy as np
 
 from . import training
 from .context import CallContext
-from .layers.base import BUILD_LOCK, InputLayer, KTensor, Layer, _as_list, unique_name
+from .layers.base import (BUILD_LOCK, InputLayer, KTensor, Layer, _as_list, _snake,
+                          unique_name)
 
 
 def _topological_nodes(inputs, outputs):
@@ -59,8 +60,8 @@ class Model(Layer):
     """
 
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
-        super().__init__(name=name or unique_name(self._default_name()), trainable=trainable,
-                         **kwargs)
+        default = _snake(type(self).__name__) if self._call_defined else self._default_name()
+        super().__init__(name=name or unique_name(default), trainable=trainable, **kwargs)
         self._graph_ready = False
         self.compiled = False
         self.optimizer = None
@@ -119,11 +120,21 @@ class Model(Layer):
 
     def _ensure_graph(self, x=None):
         if not self._graph_ready:
-            raise ValueError(f"Model '{self.name}' has not been built yet")
+            if self._call_defined and x is not None:
+                from . import _subclassed
+
+                _subclassed.build_from_data(self, x)
+                return
+            raise ValueError(f"Model '{self.name}' has not been built yet" + (
+                ": call it on data, fit it, or call build(input_shape)" if self._call_defined
+                else ""))
 
     @property
     def layers(self):
-        """The model's layers (the functional API includes its InputLayers, as Keras)."""
+        """The model's layers (the functional API includes its InputLayers, as Keras;
+        a subclassed model lists the layers assigned as its attributes)."""
+        if self._call_defined:
+            return self._tracked_layers()
         self._ensure_graph()
         return list(self._all_layers)
 
@@ -177,12 +188,19 @@ class Model(Layer):
         return self.output_shape
 
     def build(self, input_shape):
+        if self._call_defined:
+            from . import _subclassed
+
+            _subclassed.build(self, input_shape)
+            return
         self._ensure_graph()
 
     # ------------------------------------------------------------------ weights
     @Layer.trainable.setter
     def trainable(self, value):
         self._trainable = bool(value)
+        for layer in self._tracked_layers():
+            layer.trainable = value
         if self._graph_ready:
             for layer in self._all_layers:
                 layer.trainable = value
@@ -198,12 +216,16 @@ class Model(Layer):
 
     @property
     def weights(self):
+        if self._call_defined:
+            return Layer.weights.fget(self)
         return self._unique_weights("weights")
 
     @property
     def trainable_weights(self):
         if not self.trainable:
             return []
+        if self._call_defined:
+            return Layer.trainable_weights.fget(self)
         return self._unique_weights("trainable_weights")
 
     # ------------------------------------------------------------------ execution
@@ -346,7 +368,12 @@ class Model(Layer):
         return (outs if self._output_is_list else outs[0]), backward
 
     def __call__(self, inputs, training=None, mask=None, **kwargs):
-        if not self._graph_ready and not any(isinstance(t, KTensor) for t in _as_list(inputs)):
+        symbolic = any(isinstance(t, KTensor) for t in _as_list(inputs))
+        if self._call_defined:  # a subclassed model runs its call() like a layer
+            if not self._graph_ready and not symbolic:
+                self._ensure_graph(inputs)
+            return Layer.__call__(self, inputs, training=training, mask=mask, **kwargs)
+        if not self._graph_ready and not symbolic:
             return self.predict(inputs, verbose=0)
         return super().__call__(inputs, training=training, mask=mask, **kwargs)
 

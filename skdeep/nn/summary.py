@@ -7,6 +7,8 @@ _SEQUENTIAL_POSITIONS, _FUNCTIONAL_POSITIONS = [0.45, 0.80, 1.0], [0.3, 0.56, 0.
 
 
 def _shape_str(shape):
+    if shape is None:  # a layer only called inside a subclassed model's call()
+        return "?"
     if isinstance(shape, list):
         return ", ".join(_shape_str(s) for s in shape)
     return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
@@ -63,7 +65,7 @@ class _Rows:
             nodes = [n for n in layer._inbound_nodes if id(n) in node_ids]
             outs = nodes[0].outputs if nodes else []
             shape = [t.shape for t in outs] if len(outs) > 1 else (outs[0].shape if outs
-                                                                    else ())
+                                                                    else None)
             params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
             row = [name, _shape_str(shape), params]
             if self.functional:
@@ -115,7 +117,7 @@ def summary_lines(model, line_length=None, positions=None, expand_nested=False,
                   show_trainable=False, layer_range=None):
     """The lines of ``model.summary()``."""
     model._ensure_graph()
-    functional = type(model).__name__ != "Sequential"
+    functional = type(model).__name__ != "Sequential" and not model._call_defined
     header = ["Layer (type)", "Output Shape", "Param #"] + (["Connected to"] if functional else [])
     if show_trainable:
         header.append("Trainable")

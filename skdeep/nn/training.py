@@ -37,9 +37,8 @@ def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=Non
     if unknown:
         raise TypeError(f"compile() got unexpected keyword argument(s) {unknown}")
     self.optimizer = optimizers.get(optimizer)
-    if loss is None:
-        raise ValueError("compile() needs a loss, e.g. loss='mse' or "
-                         "loss='categorical_crossentropy'")
+    # loss=None is allowed, as in Keras: the model may minimise its add_loss terms
+    # (checked at the first step: "No loss to compute")
     # resolve names early so that typos fail at compile time
     for item in (loss.values() if isinstance(loss, dict) else
                  loss if isinstance(loss, (list, tuple)) else [loss]):
@@ -144,8 +143,7 @@ class _TrainState:
         spec = model._compile_spec
         self.losses = [None if l is None else losses_module.get(l)
                        for l in _per_output(spec["loss"], names, "loss")]
-        if all(l is None for l in self.losses):
-            raise ValueError("compile() needs a loss for at least one output")
+        self.no_loss = all(l is None for l in self.losses)
         lw = spec["loss_weights"]
         self.loss_weights = [1.0 if w is None else float(w)
                              for w in _per_output(lw, names, "loss_weights", 1.0)] \
@@ -197,14 +195,16 @@ class _TrainState:
         if not snap.get(id(model), True):
             return []
         out, seen = [], set()
-        for layer in _all_layers(model):
-            from .model import Model
+        from .model import Model
 
-            if isinstance(layer, Model):
+        for layer in [model] + _all_layers(model):
+            if isinstance(layer, Model) and not layer._call_defined:
                 continue
             if not snap.get(id(layer), layer.trainable):
                 continue
-            for w in layer.weights:
+            # a call()-defined layer's .weights include its sublayers', which are
+            # visited (with their own trainable flags) on their own
+            for w in (layer._weights if layer._call_defined else layer.weights):
                 if w.trainable and id(w) not in seen:
                     seen.add(id(w))
                     out.append(w)
@@ -330,7 +330,13 @@ class _TrainState:
         penalties = []
         outs, tape, values = model._run(xs, self.train_ctx, penalties)
         total, dys, preds = self._losses_and_grads(outs, ys, sws, True)
+        if self.no_loss and not penalties and not self.reg_weights:
+            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()` "
+                             "(e.g. loss='mse'), or add loss terms with layer.add_loss() in a "
+                             "custom layer's call()")
         total += float(sum(penalties))
+        if penalties:  # add_loss terms flow back through every layer, even without a loss
+            dys = [np.zeros_like(o) if d is None else d for d, o in zip(dys, outs)]
         model._backward(tape, model._output_tensors, dys, values)
         # after backward: layers called once write their gradients directly
         for w in self.reg_weights:

@@ -11,6 +11,8 @@ import numpy as np
 
 from .. import backend, constraints, initializers, regularizers
 from ..context import CallContext
+from ..ops._core import Operators, Tensor
+from . import _custom
 
 _NAME_COUNTERS = {}
 #: Held while a layer or model builds (weights, graph nodes, default names):
@@ -29,6 +31,9 @@ def _snake(name):
 
 
 _USED_NAMES = set()
+_ENGINE_ADD_WEIGHT = ("name", "shape", "initializer", "regularizer", "trainable", "constraint")
+_KERAS_ADD_WEIGHT = ("shape", "initializer", "dtype", "trainable", "autocast", "regularizer",
+                     "constraint", "aggregation", "overwrite_with_gradient", "name")
 
 
 def unique_name(prefix):
@@ -43,15 +48,17 @@ def unique_name(prefix):
                 return name
 
 
-class Weight:
-    """A layer weight: ``value`` (ndarray) and its gradient ``grad``.
+class Weight(Operators):
+    """A layer weight (Keras' ``Variable``): ``value`` (ndarray) and its gradient ``grad``.
 
     ``value`` and ``grad`` may be views into a model's flat parameter buffer;
     always update them in place (``w.value[...] = x``) or through
-    :meth:`assign`.
+    :meth:`assign`. Python operators and :mod:`skdeep.nn.ops` take weights
+    directly (``inputs @ self.w + self.b`` in a custom ``call``).
     """
 
     __slots__ = ("name", "value", "grad", "trainable", "regularizer", "constraint", "layer")
+    _is_variable = True
 
     def __init__(self, name, value, trainable=True, regularizer=None, constraint=None, layer=None):
         self.name = name
@@ -85,6 +92,16 @@ class Weight:
                              f"'{self.path}' of shape {self.value.shape}")
         self.value[...] = value
 
+    def assign_add(self, value):
+        self.assign(self.value + np.asarray(value))
+
+    def assign_sub(self, value):
+        self.assign(self.value - np.asarray(value))
+
+    @property
+    def ndim(self):
+        return self.value.ndim
+
     def __array__(self, dtype=None, copy=None):
         return self.value if dtype is None else self.value.astype(dtype)
 
@@ -92,8 +109,27 @@ class Weight:
         return f"<Weight {self.path} shape={self.value.shape} dtype={self.value.dtype}>"
 
 
-class KTensor:
-    """A symbolic tensor: the shape (batch dim None) and where it comes from."""
+class KTensor(Operators):
+    """A symbolic tensor: the shape (batch dim None) and where it comes from.
+
+    Ops of :mod:`skdeep.nn.ops` and Python arithmetic on it (``a * 2 + b``,
+    ``x[:, :3]``) add op nodes to the graph, as in Keras 3. ``==`` keeps
+    Python's identity meaning here, so that tensors can be looked up in lists.
+    """
+
+    _is_symbolic = True
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
+
+    def __bool__(self):
+        return True
+
+    def __len__(self):
+        raise TypeError(f"A symbolic tensor {self.shape} has no length until the model runs")
+
+    def __iter__(self):
+        raise TypeError("A symbolic tensor cannot be iterated; use ops.unstack or indexing")
 
     def __init__(self, shape, dtype, layer, node_index, tensor_index, name=None):
         self.shape = tuple(shape)
@@ -135,7 +171,7 @@ def _as_list(x):
     return [x]
 
 
-class Layer:
+class Layer(_custom.CallLayerMixin):
     """Base class of all layers.
 
     Parameters
@@ -248,28 +284,65 @@ class Layer:
     @trainable.setter
     def trainable(self, value):
         self._trainable = bool(value)
+        for layer in self._tracked_layers():
+            layer.trainable = value
 
-    def add_weight(self, name, shape, initializer="zeros", regularizer=None, trainable=True,
-                   constraint=None):
-        """Create a weight, initialised now from the engine's random generator."""
-        shape = tuple(int(s) for s in shape)
+    def add_weight(self, *args, **kwargs):
+        """Create a weight, initialised now from the engine's random generator.
+
+        Keras 3's signature ``add_weight(shape=None, initializer=None,
+        dtype=None, trainable=True, autocast=True, regularizer=None,
+        constraint=None, aggregation='none', name=None)``; an initializer of
+        None means ``'glorot_uniform'`` for floats and ``'zeros'`` otherwise,
+        as in Keras. The engine's positional order ``add_weight(name, shape,
+        initializer, regularizer, trainable, constraint)`` is accepted when
+        the first argument is a string.
+        """
+        order = _ENGINE_ADD_WEIGHT if args and isinstance(args[0], str) else _KERAS_ADD_WEIGHT
+        if len(args) > len(order):
+            raise TypeError(f"add_weight takes at most {len(order)} positional arguments")
+        for key, value in zip(order, args):
+            if key in kwargs:
+                raise TypeError(f"add_weight got multiple values for argument {key!r}")
+            kwargs[key] = value
+        unknown = sorted(set(kwargs) - set(_KERAS_ADD_WEIGHT))
+        if unknown:
+            raise TypeError(f"add_weight got unexpected keyword argument(s) {unknown}")
+        if kwargs.get("shape") is None:
+            kwargs["shape"] = ()
+        dtype = np.dtype(kwargs.get("dtype") or self.dtype).name
+        shape = (int(kwargs["shape"]),) if np.ndim(kwargs["shape"]) == 0 and \
+            kwargs["shape"] != () else tuple(int(d) for d in kwargs["shape"])
+        initializer = kwargs.get("initializer")
+        if initializer is None:
+            initializer = "glorot_uniform" if np.issubdtype(dtype, np.floating) else "zeros"
+        name = kwargs.get("name") or self._next_weight_name()
         init = initializers.get(initializer)
-        # reshape: ascontiguousarray turns a scalar (shape ()) weight into shape (1,)
-        value = np.ascontiguousarray(init(shape, dtype=self.dtype), dtype=self.dtype).reshape(shape)
-        w = Weight(name, value, trainable=trainable, regularizer=regularizers.get(regularizer),
-                   constraint=constraints.get(constraint), layer=self)
+        # np.array, not ascontiguousarray: that would turn a scalar weight into shape (1,)
+        value = np.array(init(shape, dtype=dtype), dtype=dtype, order="C")
+        w = Weight(name, value, trainable=bool(kwargs.get("trainable", True)),
+                   regularizer=regularizers.get(kwargs.get("regularizer")),
+                   constraint=constraints.get(kwargs.get("constraint")), layer=self)
         self._weights.append(w)
         return w
 
+    def _next_weight_name(self):
+        taken = {w.name for w in self._weights}
+        n = 0
+        while (name := "variable" if n == 0 else f"variable_{n}") in taken:
+            n += 1
+        return name
+
     @property
     def weights(self):
-        return list(self._weights)
+        return self._with_tracked(list(self._weights))
 
     @property
     def trainable_weights(self):
         if not self.trainable:
             return []
-        return [w for w in self._weights if w.trainable]
+        own = [w for w in self._weights if w.trainable]
+        return self._trainable_with_tracked(own) if self._call_defined else own
 
     @property
     def non_trainable_weights(self):
@@ -330,13 +403,14 @@ class Layer:
 
         Training collects their weights and trainable flags through it.
         """
-        return []
+        return self._tracked_layers()
 
     # ------------------------------------------------------------- calling
     def forward(self, inputs, ctx):
         """``(outputs, backward)`` for array ``inputs`` (see the class notes)."""
-        raise NotImplementedError(f"{type(self).__name__} does not implement "
-                                  "forward(inputs, ctx)")
+        raise NotImplementedError(f"{type(self).__name__} does not implement call(inputs) "
+                                  "(Keras 3 style, with skdeep.nn.ops) or forward(inputs, ctx) "
+                                  "(the engine protocol)")
 
     def __call__(self, inputs, training=None, mask=None, **kwargs):
         """On symbolic tensors: record a graph node. On arrays: compute now (eager)."""
@@ -350,6 +424,8 @@ class Layer:
                                           "symbolic call is not supported; masks propagate from "
                                           "Embedding(mask_zero=True) and Masking")
             return self._call_symbolic(inputs, training, **kwargs)
+        if any(type(t) is Tensor for t in flat) or _custom.active_tape() is not None:
+            return _custom.call_on_tensors(self, inputs, training, mask, **kwargs)
         arrays = [np.asarray(a) for a in flat]
         arrays = [a.astype(self.dtype) if np.issubdtype(a.dtype, np.floating) else a
                   for a in arrays]
@@ -357,6 +433,9 @@ class Layer:
         shapes = [(None,) + a.shape[1:] for a in arrays]
         self._maybe_build(shapes if isinstance(inputs, (list, tuple)) else shapes[0])
         y, _ = self.forward(x, CallContext(training=bool(training), mask=mask), **kwargs)
+        if self._call_defined:  # Keras tensors have .numpy(); so do our eager results
+            y = [v.view(_custom.EagerArray) for v in y] if isinstance(y, list) else \
+                y.view(_custom.EagerArray)
         return y
 
     def _call_symbolic(self, inputs, training=None, **kwargs):
@@ -375,7 +454,10 @@ class Layer:
 
     def _call_output_shape(self, input_shape, call_kwargs):
         """The output shape of a symbolic call; layers whose outputs depend on
-        call arguments (``return_attention_scores=True``) override it."""
+        call arguments (``return_attention_scores=True``) override it. A custom
+        ``call()`` layer without ``compute_output_shape`` runs on a probe batch."""
+        if self._call_defined and type(self).compute_output_shape is Layer.compute_output_shape:
+            return _custom.infer_output_shape(self, input_shape, call_kwargs)
         return self.compute_output_shape(input_shape)
 
     # ------------------------------------------------------------- graph info
@@ -411,6 +493,9 @@ class Layer:
         config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
         if self._input_shape_arg is not None:
             config["input_shape"] = list(self._input_shape_arg)
+        if self._call_defined and type(self).get_config is Layer.get_config:
+            # a Keras 3 custom layer without get_config: its __init__ arguments
+            config = _custom.merge_auto_config(self, config)
         return config
 
     @classmethod
@@ -540,3 +625,6 @@ def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None
                        batch_shape=batch_shape, ragged=ragged, input_tensor=tensor,
                        optional=optional, **kwargs)
     return layer._inbound_nodes[0].outputs[0]
+
+
+from . import _symbolic  # noqa: F401  (registers the symbolic-op hook; needs KTensor, Layer)

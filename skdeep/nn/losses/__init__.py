@@ -8,6 +8,7 @@ probabilities, the engine computes loss and gradient from the logits,
 which is exact and numerically stable (see ``fused_value_and_grad``).
 """
 from .base import EPSILON, Loss
+from .custom import LossFunctionWrapper
 from .crossentropy import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
@@ -26,7 +27,7 @@ from .regression import (
     MeanSquaredLogarithmicError,
 )
 
-__all__ = ["Loss", "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError",
+__all__ = ["Loss", "LossFunctionWrapper", "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError",
            "MeanSquaredLogarithmicError", "Huber", "BinaryCrossentropy",
            "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "get", "serialize",
            "mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error",
@@ -96,6 +97,9 @@ def get(identifier):
         return identifier()
     if callable(identifier) and hasattr(identifier, "loss_class"):
         return identifier.loss_class()
+    if callable(identifier) and not isinstance(identifier, type):
+        # a custom loss function (y_true, y_pred) -> per-sample loss, written with ops
+        return LossFunctionWrapper(identifier)
     if isinstance(identifier, str):
         cls = _REGISTRY.get(identifier.lower()) or _BY_CLASS.get(identifier)
         if cls is None:
@@ -107,9 +111,9 @@ def get(identifier):
         if cls is None:
             raise ValueError(f"Unknown loss config {identifier!r}")
         return cls.from_config(identifier.get("config", {}))
-    raise ValueError(f"Could not interpret loss {identifier!r}: pass a name such as 'mse' or a "
-                     "Loss instance from skdeep.nn.losses (custom Python functions cannot be "
-                     "differentiated by the engine)")
+    raise ValueError(f"Could not interpret loss {identifier!r}: pass a name such as 'mse', a "
+                     "Loss instance, or a function (y_true, y_pred) -> per-sample loss written "
+                     "with skdeep.nn.ops")
 
 
 def serialize(loss):

@@ -1,6 +1,8 @@
 """The ``Loss`` base class: per-sample values, their gradient, Keras 3 reductions."""
 import numpy as np
 
+from ..ops._core import is_tensor
+
 __all__ = ["Loss", "EPSILON"]
 
 EPSILON = 1e-7
@@ -100,6 +102,14 @@ class Loss:
         return scale[..., None] if np.ndim(scale) else scale
 
     def __call__(self, y_true, y_pred, sample_weight=None):
+        if is_tensor(y_pred) or is_tensor(y_true):  # inside a custom call(): differentiable
+            from . import custom
+
+            return custom.call_on_tensors(self, y_true, y_pred, sample_weight)
+        if type(self).gradient is Loss.gradient:  # a custom loss defined by call() alone
+            from . import custom
+
+            return custom.call_value(self, y_true, y_pred, sample_weight)
         y_pred = np.asarray(y_pred)
         if self.dtype is not None:
             y_pred = y_pred.astype(self.dtype, copy=False)
@@ -110,6 +120,10 @@ class Loss:
 
     def value_and_grad(self, y_true, y_pred, sample_weight=None):
         """Reduced loss and its gradient with respect to ``y_pred``."""
+        if type(self).gradient is Loss.gradient:  # call() alone: differentiated by the tape
+            from . import custom
+
+            return custom.value_and_grad(self, y_true, y_pred, sample_weight)
         y_true = self._targets(y_true, y_pred)
         per_sample = self.call(y_true, y_pred)
         value = self._reduce(per_sample, sample_weight)

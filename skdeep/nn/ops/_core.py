@@ -79,6 +79,7 @@ class Operators:
     """Python operators (``+ - * / // % ** @ [] unary - abs`` and comparisons)
     dispatching to :mod:`skdeep.nn.ops`; shared by tensors and layer weights."""
 
+    __slots__ = ()
     __array_priority__ = 1000
     __array_ufunc__ = None  # ndarray <op> tensor defers to our reflected method
 
