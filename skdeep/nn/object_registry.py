@@ -148,22 +148,14 @@ def get_registered_object(name, custom_objects=None, module_objects=None):
 
 
 def lookup(class_name, registered_name=None, custom_objects=None, builtins=None):
-    """Resolve a saved class: registered name first, then the plain class name.
-
-    A class registered as ``'package>Name'`` is also found by ``'Name'``
-    (files written before registration, or by the engine's own format).
-    """
+    """Resolve a saved class: its registered name first, then the plain class name
+    (which finds classes passed in ``custom_objects`` or a scope)."""
     for key in (registered_name, class_name):
         if not key:
             continue
         found = get_registered_object(key, custom_objects, builtins)
         if found is not None:
             return found
-    if class_name:
-        for registered, obj in list(_scoped_objects().items()) + list(
-                GLOBAL_CUSTOM_OBJECTS.items()):
-            if registered.rpartition(">")[2] == class_name:
-                return obj
     return None
 
 

@@ -184,12 +184,11 @@ def _layer_classes(custom_objects=None):
     found.update(_REGISTERED)
     from . import object_registry
 
-    # registered ('package>Name') and scoped classes, also by their plain name
+    # registered ('package>Name', matched with the saved registered_name) and scoped classes
     for source in (object_registry.GLOBAL_CUSTOM_OBJECTS, object_registry._scoped_objects()):
         for key, obj in source.items():
             if isinstance(obj, type) and issubclass(obj, Layer):
                 found[key] = obj
-                found[key.rpartition(">")[2]] = obj
     found.update(custom_objects or {})
     return found
 
@@ -206,7 +205,11 @@ def serialize_layer(layer):
     except (TypeError, ValueError) as err:
         raise ValueError(f"The config of layer '{layer.name}' ({type(layer).__name__}) is not "
                          f"JSON serializable: {err}") from None
-    return {"class_name": type(layer).__name__, "config": config}
+    out = {"class_name": type(layer).__name__, "config": config}
+    registered = get_registered_name(type(layer))
+    if registered != type(layer).__name__:  # as Keras 3 writes it
+        out["registered_name"] = registered
+    return out
 
 
 def deserialize_layer(config, custom_objects=None):
@@ -218,7 +221,7 @@ def deserialize_layer(config, custom_objects=None):
     classes = _layer_classes(custom_objects)
     if name in _MODEL_CLASSES and name not in classes:
         return model_from_config(config, custom_objects)
-    cls = classes.get(name)
+    cls = classes.get(config.get("registered_name")) or classes.get(name)
     if cls is None:
         raise ValueError(f"Unknown layer class '{name}'. Known classes: {sorted(classes)}. For "
                          "a custom layer pass custom_objects={'" + name + "': cls} or "

@@ -430,8 +430,11 @@ def _prepare_xy(model, x, y, sample_weight=None, class_weight=None, check=True):
     xs = data.standardize_inputs(model, x, check=check)
     ys = data.standardize_targets(model, y, check=check)
     if ys is None:
-        raise ValueError("Target data y is required")
-    n = data.n_samples(xs + ys)
+        if not (model.compiled and model._compile_spec.get("loss") is None):
+            raise ValueError("Target data y is required")
+        # compiled without a loss (add_loss terms only): no targets, as Keras allows
+        ys = [None] * len(model.output_names)
+    n = data.n_samples(xs + [t for t in ys if t is not None])
     sws = data.standardize_sample_weight(sample_weight, len(ys), n, model.output_names)
     if class_weight is not None:
         if len(ys) != 1:

@@ -307,3 +307,52 @@ def test_clear_errors():
     model.compile("adam", loss=numpy_loss)
     with pytest.raises(ValueError, match="skdeep.nn.ops"):
         model.fit(np.ones((2, 2)), np.ones((2, 1)), verbose=0)
+
+
+class LogisticEndpoint(keras.layers.Layer):
+    """keras-io "training with built-in methods": a built-in loss called in call()."""
+
+    def __init__(self, name=None):
+        super().__init__(name=name)
+        self.loss_fn = keras.losses.BinaryCrossentropy(from_logits=True)
+
+    def call(self, inputs):
+        targets, logits = inputs
+        loss = self.loss_fn(targets, logits)
+        self.add_loss(loss)
+        return ops.softmax(logits)
+
+
+def test_builtin_loss_inside_call_is_differentiated():
+    inputs = keras.Input(shape=(3,), name="inputs")
+    targets = keras.Input(shape=(10,), name="targets")
+    logits = keras.layers.Dense(10)(inputs)
+    predictions = LogisticEndpoint(name="predictions")([targets, logits])
+    model = keras.Model(inputs=[inputs, targets], outputs=predictions)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.05))  # No loss argument!
+    rng = np.random.default_rng(0)
+    data = [rng.random((16, 3)), (rng.random((16, 10)) > 0.5).astype("float32")]
+    history = model.fit(data, epochs=5, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    from skdeep.nn.context import CallContext
+
+    with backend.floatx_scope("float64"):
+        layer = LogisticEndpoint()
+        targets, logits = rng.random((3, 4)), rng.normal(size=(3, 4))
+        r = rng.normal(size=(3, 4))
+
+        def objective(z):
+            penalties = []
+            y, _ = layer.forward([targets, z], CallContext(training=True, penalties=penalties))
+            return float((y * r).sum() + sum(penalties))
+
+        penalties = []
+        _, backward = layer.forward([targets, logits], CallContext(penalties=penalties))
+        analytic = backward(r)[1]
+        numeric = np.zeros_like(logits)
+        for i in np.ndindex(logits.shape):
+            hi, lo = logits.copy(), logits.copy()
+            hi[i] += 1e-6
+            lo[i] -= 1e-6
+            numeric[i] = (objective(hi) - objective(lo)) / 2e-6
+        np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-8)

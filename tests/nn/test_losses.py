@@ -229,8 +229,10 @@ def test_get_round_trips_configs_and_rejects_unknown_names():
     assert losses.get(losses.huber).delta == 1.0
     with pytest.raises(ValueError, match="Unknown loss 'hinge_loss'"):
         losses.get("hinge_loss")
-    with pytest.raises(ValueError, match="custom Python functions"):
-        losses.get(lambda t, p: 0.0)
+    # a custom function becomes a loss differentiated through skdeep.nn.ops
+    assert isinstance(losses.get(lambda t, p: 0.0), losses.LossFunctionWrapper)
+    with pytest.raises(ValueError, match="Could not interpret loss"):
+        losses.get(3.5)
 
 
 def test_loss_functions_take_keras_keyword_arguments():

@@ -13,8 +13,9 @@ from .ops_cases import CASES, FORWARD_ONLY
 FIXTURE = os.path.join(os.path.dirname(__file__), "fixtures", "ops_keras.npz")
 # public names that are not computations on tensors
 NOT_OPS = {"Tensor", "Tape", "OPS", "is_tensor", "dtype"}
-# primitives of the engine (a layer called inside a call()): tested in test_custom_layers.py
-ENGINE_OPS = {"layer_call", "layer_call_multi"}
+# primitives of the engine (a layer or a built-in loss called inside a call()): tested in
+# test_custom_layers.py
+ENGINE_OPS = {"layer_call", "layer_call_multi", "loss_call"}
 
 
 def _value(y):
