@@ -17,6 +17,12 @@ def _public_callables():
             # methods scikit-learn's mixins give (ClassifierMixin.score) are theirs to type
             if fn is not None and getattr(fn, "__module__", "").startswith("skdeep"):
                 yield f"{cls.__name__}.{name}", fn
+    from skdeep.nn import layers
+
+    for name in ["Dense", "Activation", "Dropout", "Flatten", "Reshape", "GaussianNoise",
+                 "BatchNormalization", "Embedding", "Masking", "SimpleRNN", "LSTM", "GRU",
+                 "Conv1D", "Conv2D", "Bidirectional"]:
+        yield f"layers.{name}.__init__", getattr(layers, name).__init__
     for name in skdeep_onnx.__all__:
         yield f"skdeep.onnx.{name}", getattr(skdeep_onnx, name)
 

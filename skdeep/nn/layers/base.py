@@ -274,7 +274,7 @@ class Layer(_custom.CallLayerMixin):
         self.built = False
         self._weights = []
         self._inbound_nodes = []
-        self.activity_regularizer = None
+        self.activity_regularizer: object = None  # a Regularizer, set by the layers that take one
 
     # ------------------------------------------------------------- weights
     @property

@@ -1,4 +1,9 @@
 """Bidirectional: runs a recurrent layer forwards and a copy backwards."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 
 from .base import Layer, _as_list
@@ -40,7 +45,9 @@ class Bidirectional(Layer):
     consumes_mask = True
     supports_masking = True
 
-    def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None, **kwargs):
+    def __init__(self, layer: Layer, merge_mode: str | None = "concat",
+                 weights: Sequence[Any] | None = None, backward_layer: Layer | None = None,
+                 **kwargs: Any) -> None:
         from ..saving import deserialize_layer, serialize_layer
 
         if not isinstance(layer, Layer):

@@ -1,4 +1,9 @@
 """Core layers: Dense, Activation, Dropout, Flatten, Reshape."""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import numpy as np
 
 from .. import activations, backend, constraints, initializers, regularizers
@@ -102,10 +107,12 @@ class Dense(KernelLayerMixin, Layer):
     (2, 3)
     """
 
-    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
-                 **kwargs):
+    def __init__(self, units: int, activation: str | Callable[..., Any] | None = None,
+                 use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
+                 bias_initializer: Any = "zeros", kernel_regularizer: Any = None,
+                 bias_regularizer: Any = None, activity_regularizer: Any = None,
+                 kernel_constraint: Any = None, bias_constraint: Any = None,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
             raise ValueError(f"Dense units must be a positive integer, got {units!r}")
@@ -174,7 +181,7 @@ class Activation(ActivationMixin, Layer):
 
     supports_masking = True
 
-    def __init__(self, activation, **kwargs):
+    def __init__(self, activation: str | Callable[..., Any] | None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._set_activation(activation)
 
@@ -206,7 +213,8 @@ class Dropout(Layer):
 
     supports_masking = True
 
-    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+    def __init__(self, rate: float, noise_shape: Sequence[int | None] | None = None,
+                 seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if not isinstance(rate, (int, float, np.number)) or not 0 <= rate < 1:
             raise ValueError(f"Dropout rate must be a number in [0, 1), got {rate!r}")
@@ -242,7 +250,7 @@ class Flatten(Layer):
     before flattening, so the result matches a channels_last model's.
     """
 
-    def __init__(self, data_format=None, **kwargs):
+    def __init__(self, data_format: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if data_format not in (None, "channels_last", "channels_first"):
             raise ValueError(f"data_format must be 'channels_last' or 'channels_first', got "
@@ -272,7 +280,7 @@ class Flatten(Layer):
 class Reshape(Layer):
     """Reshapes the inputs of each sample to ``target_shape`` (one -1 allowed)."""
 
-    def __init__(self, target_shape, **kwargs):
+    def __init__(self, target_shape: Sequence[int], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.target_shape = tuple(int(d) for d in target_shape)
         if sum(d == -1 for d in self.target_shape) > 1:
@@ -317,7 +325,7 @@ class GaussianNoise(Layer):
 
     supports_masking = True
 
-    def __init__(self, stddev, seed=None, **kwargs):
+    def __init__(self, stddev: float, seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if not isinstance(stddev, (int, float, np.number)) or not stddev >= 0:
             raise ValueError(f"GaussianNoise stddev must be a number >= 0, got {stddev!r}")

@@ -1,5 +1,9 @@
 """Embedding and Masking: the layers that start a (masked) sequence model."""
+from __future__ import annotations
+
 import warnings
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -48,10 +52,11 @@ class Embedding(Layer):
     (1, 3, 3)
     """
 
-    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
-                 embeddings_regularizer=None, activity_regularizer=None,
-                 embeddings_constraint=None, mask_zero=False, weights=None, input_length=None,
-                 **kwargs):
+    def __init__(self, input_dim: int, output_dim: int, embeddings_initializer: Any = "uniform",
+                 embeddings_regularizer: Any = None, activity_regularizer: Any = None,
+                 embeddings_constraint: Any = None, mask_zero: bool = False,
+                 weights: Sequence[Any] | None = None, input_length: int | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if input_length is not None:
             warnings.warn("Embedding argument `input_length` is deprecated (Keras 3) and "
@@ -160,7 +165,7 @@ class Masking(Layer):
 
     supports_masking = True
 
-    def __init__(self, mask_value=0.0, **kwargs):
+    def __init__(self, mask_value: float = 0.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.mask_value = float(mask_value)
 

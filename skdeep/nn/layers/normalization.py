@@ -1,4 +1,8 @@
 """BatchNormalization (Keras 3 semantics and defaults)."""
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
 from .. import initializers, regularizers
@@ -19,10 +23,11 @@ class BatchNormalization(Layer):
 
     supports_masking = True
 
-    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
-                 beta_initializer="zeros", gamma_initializer="ones",
-                 moving_mean_initializer="zeros", moving_variance_initializer="ones",
-                 beta_regularizer=None, gamma_regularizer=None, **kwargs):
+    def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 1e-3,
+                 center: bool = True, scale: bool = True, beta_initializer: Any = "zeros",
+                 gamma_initializer: Any = "ones", moving_mean_initializer: Any = "zeros",
+                 moving_variance_initializer: Any = "ones", beta_regularizer: Any = None,
+                 gamma_regularizer: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if axis not in (-1,) and not isinstance(axis, int):
             raise ValueError(f"BatchNormalization axis must be an int, got {axis!r}")
