@@ -111,7 +111,13 @@ class Graph:
         """Copy the nodes and initializers into a skl2onnx container."""
         from onnx import numpy_helper
 
+        from onnx import TensorProto
+
         for name, arr in self.initializers.items():
+            if arr.dtype.kind in "OSU":  # string tensors cannot travel as raw data
+                container.add_initializer(name, TensorProto.STRING, list(arr.shape),
+                                          [str(v).encode() for v in arr.ravel()])
+                continue
             tensor = numpy_helper.from_array(arr, name)
             container.add_initializer(name, tensor.data_type, list(arr.shape), tensor)
         for op, ins, outs, attrs in self.nodes:

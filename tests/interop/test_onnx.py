@@ -182,3 +182,23 @@ def test_pipeline_through_skl2onnx():
         options = {id(est): {"zipmap": False}} if is_classifier(est) else None
         onx = skl2onnx.to_onnx(pipe, X[:1], options=options)
         check(pipe, _run(onx, X))
+
+
+def test_multilabel_classifier_and_zipmap():
+    skl2onnx = pytest.importorskip("skl2onnx")
+    X, t = _data(seed=2)
+    Y = np.stack([t > 0, X[:, 2] > 0], axis=1).astype(np.int64)
+    clf = NeuralClassifier(layers=[L.Dense(6, activation="relu")], epochs=2,
+                           random_state=0).fit(X, Y)
+    label, proba = _run(to_onnx(clf), X)
+    np.testing.assert_allclose(proba, clf.predict_proba(X), rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(label, clf.predict(X))
+    # skl2onnx's default for classifiers: probabilities as a list of {class: p} (ZipMap)
+    y = np.where(t > 0, "up", "down")
+    clf = NeuralClassifier(layers=[L.Dense(6)], epochs=2, random_state=0).fit(X, y)
+    label, zipped = _run(skl2onnx.to_onnx(clf, X[:1]), X)
+    np.testing.assert_array_equal(label, clf.predict(X))
+    proba = clf.predict_proba(X)
+    for row, p in zip(zipped, proba):
+        assert sorted(row) == ["down", "up"]
+        np.testing.assert_allclose([row["down"], row["up"]], p, rtol=1e-5, atol=1e-6)
