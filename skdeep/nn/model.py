@@ -43,6 +43,43 @@ def _topological_nodes(inputs, outputs):
     return order
 
 
+def _keras_layer_order(inputs, outputs):
+    """The layers of the graph in Keras 3's order (``keras.ops.function.map_graph``).
+
+    A depth-first walk from the outputs numbers each layer when first seen;
+    a layer's depth is its longest distance to an output; layers come in
+    decreasing depth, ties in walk order. ``model.layers``, ``get_weights()``
+    and weight files that match layers by position depend on this order.
+    """
+    input_ids = {id(t) for t in inputs}
+    first_seen, post_order, done = {}, [], set()
+
+    def visit(tensor):
+        node = tensor.node
+        if id(node) in done:
+            return
+        first_seen.setdefault(id(node.layer), len(first_seen))
+        if not (id(tensor) in input_ids and not isinstance(node.layer, InputLayer)):
+            for t in node.inputs:
+                visit(t)
+        done.add(id(node))
+        post_order.append(node)
+
+    for t in outputs:
+        visit(t)
+    node_depth, layer_depth, layers = {}, {}, {}
+    for node in reversed(post_order):
+        depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(id(node.layer), 0))
+        layer_depth[id(node.layer)] = node_depth[id(node)] = depth
+        layers[id(node.layer)] = node.layer
+        for t in node.inputs:
+            parent = t.node
+            if id(parent) in done:
+                node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
+    return sorted(layers.values(),
+                  key=lambda layer: (-layer_depth[id(layer)], first_seen[id(layer)]))
+
+
 class Model(Layer):
     """A functional model: ``Model(inputs, outputs)``.
 
@@ -94,17 +131,10 @@ class Model(Layer):
         self._input_tensors = inputs
         self._output_tensors = outputs
         self._nodes = _topological_nodes(inputs, outputs)
-        layers = []
-        seen = set()
-        for t in inputs:
-            if isinstance(t.node.layer, InputLayer) and id(t.node.layer) not in seen:
-                seen.add(id(t.node.layer))
-                layers.append(t.node.layer)
-        for node in self._nodes:
-            if id(node.layer) not in seen:
-                seen.add(id(node.layer))
-                layers.append(node.layer)
-        self._all_layers = layers
+        in_graph = {id(node.layer) for node in self._nodes}
+        in_graph.update(id(t.node.layer) for t in inputs if isinstance(t.node.layer, InputLayer))
+        self._all_layers = [layer for layer in _keras_layer_order(inputs, outputs)
+                            if id(layer) in in_graph]
         input_ids = {id(t) for t in inputs}
         self._first_nodes = {i for i, node in enumerate(self._nodes)
                              if all(id(t) in input_ids for t in node.inputs)}

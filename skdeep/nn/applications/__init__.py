@@ -1,0 +1,20 @@
+"""``keras.applications``: ResNet50, VGG16 and MobileNetV2 with Keras' exact
+architectures, layer names and weight layouts, so Keras' pretrained weight
+files load into them (``weights='imagenet'`` or a path; nothing is
+downloaded), and their ``preprocess_input`` / ``decode_predictions``.
+
+Examples
+--------
+>>> from skdeep.nn.applications import resnet50
+>>> callable(resnet50.preprocess_input)
+True
+"""
+from . import imagenet_utils, mobilenet_v2, resnet50, vgg16
+from .mobilenet_v2 import MobileNetV2
+from .resnet50 import ResNet50
+from .vgg16 import VGG16
+
+resnet = resnet50  # keras.applications.resnet.ResNet50 is the same function
+
+__all__ = ["ResNet50", "VGG16", "MobileNetV2", "imagenet_utils", "resnet50", "resnet", "vgg16",
+           "mobilenet_v2"]
