@@ -16,5 +16,13 @@ from .vgg16 import VGG16
 
 resnet = resnet50  # keras.applications.resnet.ResNet50 is the same function
 
-__all__ = ["ResNet50", "VGG16", "MobileNetV2", "imagenet_utils", "resnet50", "resnet", "vgg16",
-           "mobilenet_v2"]
+__all__ = [
+           "VGG16",
+           "MobileNetV2",
+           "ResNet50",
+           "imagenet_utils",
+           "mobilenet_v2",
+           "resnet",
+           "resnet50",
+           "vgg16",
+]

@@ -12,7 +12,7 @@ from importlib import resources
 
 import numpy as np
 
-__all__ = ["preprocess_input", "decode_predictions", "weights_path", "cache_dir"]
+__all__ = ["cache_dir", "decode_predictions", "preprocess_input", "weights_path"]
 
 _CAFFE_MEAN = np.array([103.939, 116.779, 123.68])
 _TORCH_MEAN = np.array([0.485, 0.456, 0.406])

@@ -1,7 +1,7 @@
 """``keras.applications.mobilenet_v2``: MobileNetV2 (Sandler et al., 2018), Keras' exact graph."""
 from . import imagenet_utils
 
-__all__ = ["MobileNetV2", "preprocess_input", "decode_predictions"]
+__all__ = ["MobileNetV2", "decode_predictions", "preprocess_input"]
 
 _ALPHAS = (0.35, 0.50, 0.75, 1.0, 1.3, 1.4)
 _SIZES = (96, 128, 160, 192, 224)
@@ -85,8 +85,14 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet
     >>> MobileNetV2(weights=None, include_top=False, input_shape=(32, 32, 3)).output_shape
     (None, 1, 1, 1280)
     """
-    from ..layers import (Conv2D, Dense, GlobalAveragePooling2D, GlobalMaxPooling2D, Input,
-                          ReLU)
+    from ..layers import (
+        Conv2D,
+        Dense,
+        GlobalAveragePooling2D,
+        GlobalMaxPooling2D,
+        Input,
+        ReLU,
+    )
     from ..model import Model
 
     if input_shape is not None and len(input_shape) == 3 and input_shape[0] == input_shape[1] \

@@ -5,7 +5,7 @@ weight files (``resnet50_weights_tf_dim_ordering_tf_kernels.h5``) load by name.
 """
 from . import imagenet_utils
 
-__all__ = ["ResNet50", "preprocess_input", "decode_predictions"]
+__all__ = ["ResNet50", "decode_predictions", "preprocess_input"]
 
 _FILES = ("resnet50_weights_tf_dim_ordering_tf_kernels.h5",
           "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5")
@@ -74,8 +74,17 @@ def ResNet50(include_top=True, weights="imagenet", input_tensor=None, input_shap
     >>> base.output_shape
     (None, 2048)
     """
-    from ..layers import (Activation, BatchNormalization, Conv2D, Dense, GlobalAveragePooling2D,
-                          GlobalMaxPooling2D, Input, MaxPooling2D, ZeroPadding2D)
+    from ..layers import (
+        Activation,
+        BatchNormalization,
+        Conv2D,
+        Dense,
+        GlobalAveragePooling2D,
+        GlobalMaxPooling2D,
+        Input,
+        MaxPooling2D,
+        ZeroPadding2D,
+    )
     from ..model import Model
 
     input_shape = imagenet_utils.check_arguments("ResNet50", weights, include_top, classes,

@@ -1,7 +1,7 @@
 """``keras.applications.vgg16``: VGG16 (Simonyan & Zisserman, 2014), Keras' exact graph."""
 from . import imagenet_utils
 
-__all__ = ["VGG16", "preprocess_input", "decode_predictions"]
+__all__ = ["VGG16", "decode_predictions", "preprocess_input"]
 
 _FILES = ("vgg16_weights_tf_dim_ordering_tf_kernels.h5",
           "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5")
@@ -22,8 +22,15 @@ def VGG16(include_top=True, weights="imagenet", input_tensor=None, input_shape=N
     >>> VGG16(weights=None, include_top=False, input_shape=(32, 32, 3)).output_shape
     (None, 1, 1, 512)
     """
-    from ..layers import (Conv2D, Dense, Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D,
-                          Input, MaxPooling2D)
+    from ..layers import (
+        Conv2D,
+        Dense,
+        Flatten,
+        GlobalAveragePooling2D,
+        GlobalMaxPooling2D,
+        Input,
+        MaxPooling2D,
+    )
     from ..model import Model
 
     input_shape = imagenet_utils.check_arguments("VGG16", weights, include_top, classes,
