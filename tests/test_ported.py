@@ -6,14 +6,21 @@ order in one namespace (as the script would), in a temporary folder. A
 section that depends on work of another stream is marked
 ``xfail(strict=True)`` with the stream's name, so that it is noticed as
 soon as it passes.
+
+joblib runs ``n_jobs=-1`` searches on threads here: the code is unchanged,
+but starting loky worker processes (each importing scikit-learn and
+skdeep) cost ~30 s of the suite's time on a loaded 2-core machine.
 """
 import contextlib
 import io
 import os
 import sys
+import time
 import traceback
+import types
 from pathlib import Path
 
+import joblib
 import pytest
 
 PORTED = Path(__file__).resolve().parent.parent / "examples" / "ported"
@@ -38,6 +45,18 @@ NEEDS = {
         "lib (optimizers.schedules)",
     ("keras_training_with_built_in_methods", "Using the TensorBoard callback"):
         "files (TensorBoard)",
+    ("keras_serialization_and_saving", "Custom objects"):
+        "ops (Layer.call, custom activation functions)",
+    ("keras_serialization_and_saving", "Transfer weights to a subclassed model"):
+        "ops (subclassed Model.call)",
+    ("keras_transfer_learning", "Standardizing the data"): "layers (Resizing)",
+    ("keras_transfer_learning", "Using random data augmentation"):
+        "layers (RandomFlip, RandomRotation)",
+    ("keras_transfer_learning", "Build a model"):
+        "files (applications.MobileNetV2) and layers (Rescaling)",
+    ("keras_transfer_learning", "Train the top layer"): "files and layers (model above)",
+    ("keras_transfer_learning", "Do a round of fine-tuning of the entire model"):
+        "files and layers (model above)",
 }
 
 #: (port, section title) -> text its output must contain (Keras prints it)
@@ -76,6 +95,7 @@ def _sections(port):
 
 
 _RESULTS = {}
+TIMES = {}  # (port, section) -> seconds, for keeping the whole run short
 
 
 def _run(port, tmp_root):
@@ -85,24 +105,31 @@ def _run(port, tmp_root):
     path = PORTED / f"{port}.py"
     folder = tmp_root / port
     folder.mkdir(parents=True, exist_ok=True)
-    namespace = {"__name__": "__main__", "__file__": str(path)}
+    # the script runs as __main__ (pickle and joblib's workers find its functions there)
+    module = types.ModuleType("__main__")
+    module.__file__ = str(path)
+    namespace = module.__dict__
     results = {}
-    old_cwd, old_path = os.getcwd(), list(sys.path)
+    old_cwd, old_path, old_main = os.getcwd(), list(sys.path), sys.modules["__main__"]
     os.chdir(folder)
     sys.path.insert(0, str(PORTED))
+    sys.modules["__main__"] = module
     try:
         for title, start, code in _sections(port):
             out = io.StringIO()
             try:
                 compiled = compile("\n" * (start - 1) + code, str(path), "exec")
-                with contextlib.redirect_stdout(out):
+                began = time.perf_counter()
+                with contextlib.redirect_stdout(out), joblib.parallel_config(backend="threading"):
                     exec(compiled, namespace)
+                TIMES[port, title] = time.perf_counter() - began
                 results[title] = (None, out.getvalue())
             except Exception:  # noqa: BLE001 - reported by the section's test
                 results[title] = (traceback.format_exc(limit=-6), out.getvalue())
     finally:
         os.chdir(old_cwd)
         sys.path[:] = old_path
+        sys.modules["__main__"] = old_main
     _RESULTS[port] = results
     return results
 

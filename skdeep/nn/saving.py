@@ -398,7 +398,9 @@ def _deserialize_spec(obj):
     if kind == "function":
         module = {"losses": losses, "metrics": metrics}[obj["module"]]
         fn = getattr(module, obj["name"], None)
-        if not callable(fn) or isinstance(fn, type):
+        # a class is allowed when it is one of ours (compile(metrics=[R2Score]))
+        allowed = isinstance(fn, type) and issubclass(fn, (losses.Loss, metrics.Metric))
+        if not callable(fn) or (isinstance(fn, type) and not allowed):
             raise ValueError(f"Unknown {obj['module']} function {obj['name']!r}")
         return fn
     cls = getattr(metrics, obj.get("class_name", ""), None)

@@ -211,3 +211,11 @@ def test_custom_target_encoder_is_used_both_ways():
     assert clf.predict_proba(X).shape == (120, 2)
     with pytest.raises(ValueError, match="custom target_encoder"):
         YesNoClassifier(epochs=1).fit(X, y)
+
+
+def test_metric_classes_survive_pickling():
+    reg = NeuralRegressor(model=get_reg, metrics=[keras.metrics.R2Score], epochs=1,
+                          random_state=0).fit(XR, YR)
+    assert "r2_score" in reg.history_
+    again = pickle.loads(pickle.dumps(reg))
+    np.testing.assert_allclose(again.predict(XR), reg.predict(XR))
