@@ -28,7 +28,7 @@ import numpy as np
 
 from ._convert import supported_layers
 from ._estimators import register_skl2onnx_converters
-from ._graph import DEFAULT_OPSET, Graph, require_onnx
+from ._graph import DEFAULT_OPSET, MAX_OPSET, MIN_OPSET, Graph, require_onnx
 
 __all__ = ["register_skl2onnx_converters", "supported_layers", "to_onnx"]
 
@@ -64,6 +64,8 @@ def to_onnx(model_or_estimator: Any, target_opset: int = DEFAULT_OPSET,
     from ..nn.model import Model
     from . import _convert, _estimators
 
+    if not MIN_OPSET <= int(target_opset) <= MAX_OPSET:
+        raise ValueError(f"target_opset must be in [{MIN_OPSET}, {MAX_OPSET}], got {target_opset}")
     g = Graph(opset=target_opset)
     float_t = onnx.TensorProto.FLOAT
     if isinstance(model_or_estimator, Model):

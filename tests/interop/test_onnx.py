@@ -202,3 +202,19 @@ def test_multilabel_classifier_and_zipmap():
     for row, p in zip(zipped, proba):
         assert sorted(row) == ["down", "up"]
         np.testing.assert_allclose([row["down"], row["up"]], p, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("opset", [13, 18, 21])
+def test_opsets(opset):
+    inp = Input(shape=(6, 2))
+    x = L.GlobalMaxPooling1D()(L.Conv1D(3, 2, activation="gelu")(inp))
+    y = L.GlobalAveragePooling1D()(L.Bidirectional(L.GRU(2, return_sequences=True))(inp))
+    model = _randomize(Model(inp, L.Dense(2, activation="softmax")(L.Concatenate()([x, y]))))
+    onx = to_onnx(model, target_opset=opset)
+    assert onx.opset_import[0].version == opset
+    X = RNG.normal(size=(4, 6, 2)).astype(np.float32)
+    np.testing.assert_allclose(_run(onx, X)[0], model.predict(X, verbose=0), rtol=1e-5,
+                               atol=1e-5)
+    for bad in (11, 99):
+        with pytest.raises(ValueError, match="target_opset"):
+            to_onnx(model, target_opset=bad)
