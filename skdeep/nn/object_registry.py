@@ -47,6 +47,28 @@ class LambdaRefusedError(ValueError):
     """Raised when a file holds Python code (a lambda) and ``safe_mode`` is on."""
 
 
+class SafeModeScope:
+    """``with SafeModeScope(False):`` lets loading inside the block rebuild
+    Python lambdas from bytecode (what ``load_model(safe_mode=False)`` does)."""
+
+    def __init__(self, safe_mode=True):
+        self.safe_mode = True if safe_mode is None else bool(safe_mode)
+
+    def __enter__(self):
+        self._outer = getattr(_scopes, "safe_mode", True)
+        _scopes.safe_mode = self.safe_mode
+        return self
+
+    def __exit__(self, *exc):
+        _scopes.safe_mode = self._outer
+        return False
+
+
+def in_safe_mode():
+    """Whether loading may not run code from files (True unless a SafeModeScope says so)."""
+    return getattr(_scopes, "safe_mode", True)
+
+
 def register_keras_serializable(package="Custom", name=None):
     """Register a class or function under ``'package>name'`` for loading.
 
@@ -168,12 +190,13 @@ def _builtin_modules():
         layers,
         losses,
         metrics,
+        ops,
         optimizers,
         regularizers,
     )
 
     return (layers, losses, metrics, optimizers, initializers, regularizers, constraints,
-            activations)
+            activations, ops)
 
 
 def _builtin(name):

@@ -608,12 +608,24 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     compile : bool, default True
         Compile the model as it was (with its optimizer state).
     safe_mode : bool, default True
-        As in Keras. skdeep never runs code from a file: a Lambda layer
-        holding Python bytecode is refused either way.
+        As in Keras: a Lambda layer whose function is a Python ``lambda`` is
+        stored as bytecode, and rebuilding it would run code from the file,
+        so it is refused unless ``safe_mode=False`` (trusted files only).
     """
     from .formats import load_model_file
+    from .object_registry import SafeModeScope
 
-    return load_model_file(filepath, custom_objects, compile, safe_mode)
+    with SafeModeScope(safe_mode):
+        return load_model_file(filepath, custom_objects, compile, safe_mode)
+
+
+def _unpickle_model(data):
+    """pickle's way back: unpickling already trusts the source, so Lambda
+    bytecode may be rebuilt."""
+    from .object_registry import SafeModeScope
+
+    with SafeModeScope(False):
+        return model_from_bytes(data)
 
 
 def save_weights(model, filepath, overwrite=True):

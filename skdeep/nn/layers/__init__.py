@@ -27,6 +27,7 @@ from .wrappers import Identity, TimeDistributed
 from .einsum_dense import EinsumDense
 from .attention import AdditiveAttention, Attention
 from .multi_head_attention import MultiHeadAttention
+from .lambda_layer import Lambda
 
 __all__ = ["Layer", "Weight", "Input", "InputLayer", "Dense", "Activation", "Dropout",
            "GaussianNoise", "Flatten",
@@ -47,6 +48,7 @@ __all__ += ["RepeatVector", "Permute", "LayerNormalization", "GroupNormalization
             "AlphaDropout", "GaussianDropout", "SpatialDropout1D", "SpatialDropout2D",
             "Identity", "TimeDistributed"]
 __all__ += ["EinsumDense", "Attention", "AdditiveAttention", "MultiHeadAttention"]
+__all__ += ["Lambda"]
 __all__ += ["add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate"]
 __all__ += ["serialize", "deserialize"]
 
