@@ -496,9 +496,9 @@ class Model(Layer):
 
     def __reduce__(self):
         # pickle and deepcopy go through the saved format: configs and arrays only
-        from .saving import _unpickle_model, model_to_bytes
+        from .saving import model_from_bytes, model_to_bytes
 
-        return (_unpickle_model, (model_to_bytes(self),))
+        return (model_from_bytes, (model_to_bytes(self), None, True, False))
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"

@@ -535,9 +535,14 @@ def model_to_bytes(model, include_optimizer=True):
     return _zip_bytes(entries + _weights_entries(model) + opt)
 
 
-def model_from_bytes(data, custom_objects=None, compile=True):
-    """Rebuild a model from :func:`model_to_bytes` output (or a file's content)."""
-    return _load(data, custom_objects, compile)
+def model_from_bytes(data, custom_objects=None, compile=True, safe_mode=True):
+    """Rebuild a model from :func:`model_to_bytes`'s output. ``safe_mode=False``
+    (what unpickling passes: pickle already trusts its source) lets a Lambda
+    layer's Python lambda be rebuilt from bytecode."""
+    from .object_registry import SafeModeScope
+
+    with SafeModeScope(safe_mode):
+        return _load(data, custom_objects, compile)
 
 
 def _load(source, custom_objects, compile):
@@ -618,14 +623,6 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     with SafeModeScope(safe_mode):
         return load_model_file(filepath, custom_objects, compile, safe_mode)
 
-
-def _unpickle_model(data):
-    """pickle's way back: unpickling already trusts the source, so Lambda
-    bytecode may be rebuilt."""
-    from .object_registry import SafeModeScope
-
-    with SafeModeScope(False):
-        return model_from_bytes(data)
 
 
 def save_weights(model, filepath, overwrite=True):

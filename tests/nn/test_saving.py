@@ -11,7 +11,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from skdeep.nn import Input, Model, Sequential, layers as layers_module, load_model, losses, \
+from skdeep.nn import Input, Model, Sequential, layers as layers_module, load_model, losses, ops, \
     metrics, optimizers, saving
 from skdeep.nn.layers import (Add, BatchNormalization, Concatenate, Dense, Dropout, Flatten,
                               Layer, Reshape)
@@ -439,6 +439,7 @@ _SAMPLE_ARGS = {
     "Convolution1DTranspose": (2, 3), "Convolution2DTranspose": (2, 3),
     "SpatialDropout1D": (0.2,), "SpatialDropout2D": (0.2,), "GaussianDropout": (0.2,),
     "AlphaDropout": (0.2,), "EinsumDense": ("ab,bc->ac", 3), "MultiHeadAttention": (2, 3),
+    "Lambda": (ops.square,),
 }
 _NOT_LAYERS = {"Layer", "Weight", "Input"}
 
