@@ -34,8 +34,6 @@ NEEDS = {
     ("keras_functional_api", "Extract and reuse nodes in the graph of layers"):
         "files (applications.VGG19)",
     ("keras_functional_api", "Extend the API using custom layers"): "ops (Layer.call)",
-    ("keras_functional_api", "Mix-and-match API styles"): "ops (Layer.call)",
-    ("keras_training_with_built_in_methods", "Custom losses"): "ops (custom losses)",
     ("keras_training_with_built_in_methods",
      "Handling losses and metrics that don't fit the standard signature"):
         "ops (Layer.call, add_loss)",
@@ -47,8 +45,6 @@ NEEDS = {
         "files (TensorBoard)",
     ("keras_serialization_and_saving", "Custom objects"):
         "ops (Layer.call, custom activation functions)",
-    ("keras_serialization_and_saving", "Transfer weights to a subclassed model"):
-        "ops (subclassed Model.call)",
     ("keras_transfer_learning", "Standardizing the data"): "layers (Resizing)",
     ("keras_transfer_learning", "Using random data augmentation"):
         "layers (RandomFlip, RandomRotation)",
