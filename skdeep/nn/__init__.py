@@ -31,7 +31,18 @@ __all__ = ["Sequential", "Model", "Input", "Layer", "Loss", "Metric", "Optimizer
            "Initializer", "Regularizer", "KerasTensor", "load_model", "version", "activations",
            "backend", "callbacks", "config", "constraints", "datasets", "initializers", "layers",
            "losses", "metrics", "models", "optimizers", "preprocessing", "regularizers", "saving",
-           "utils", "ops", "random"]
+           "utils", "ops", "random", "applications"]
+
+
+def __getattr__(name):
+    # keras.applications is imported on first use: most programs never build one
+    if name == "applications":
+        import importlib
+
+        module = importlib.import_module(f"{__name__}.applications")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'skdeep.nn' has no attribute {name!r}")
 
 
 def version():

@@ -190,6 +190,7 @@ def clear_session(free_memory=True):
 
     base._NAME_COUNTERS.clear()
     base._USED_NAMES.clear()
+    _UIDS.clear()
 
 
 def is_keras_tensor(x):
@@ -197,3 +198,41 @@ def is_keras_tensor(x):
     from .layers.base import KTensor
 
     return isinstance(x, KTensor)
+
+
+def standardize_dtype(dtype):
+    """A dtype's canonical name (``'float32'``, ``'int64'``...); ``'float'``
+    and Python's ``float`` mean floatx, ``'int'`` and ``int`` mean int32, as Keras."""
+    if dtype is None:
+        return floatx()
+    if dtype in ("float", float):
+        return floatx()
+    if dtype in ("int", int):
+        return "int32"
+    if dtype in ("bool", bool):
+        return "bool"
+    try:
+        if not isinstance(dtype, type) and hasattr(dtype, "dtype"):  # an array
+            dtype = dtype.dtype
+        return np.dtype(dtype).name
+    except TypeError:
+        raise ValueError(f"Invalid dtype: {dtype!r}") from None
+
+
+def is_float_dtype(dtype):
+    """Whether ``dtype`` is a floating-point type."""
+    return np.issubdtype(np.dtype(standardize_dtype(dtype)), np.floating)
+
+
+def is_int_dtype(dtype):
+    """Whether ``dtype`` is a (signed or unsigned) integer type."""
+    return np.issubdtype(np.dtype(standardize_dtype(dtype)), np.integer)
+
+
+_UIDS = {}
+
+
+def get_uid(prefix=""):
+    """1, 2, 3... per ``prefix``: how many times it was asked for (Keras' name counter)."""
+    _UIDS[prefix] = _UIDS.get(prefix, 0) + 1
+    return _UIDS[prefix]

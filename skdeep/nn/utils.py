@@ -1,10 +1,13 @@
 """``keras.utils``: ``to_categorical``, ``set_random_seed``, ``PyDataset`` /
 ``Sequence``, ``split_dataset``, ``pad_sequences``, ``normalize``,
-``get_file`` (offline) and the batch packing helpers."""
+``get_file`` (offline), the batch packing helpers, ``get_source_inputs``,
+and the object registry and logging switches Keras also lists here."""
 import numpy as np
 
 from ..text.sequence import pad_sequences
-from .backend import clear_session, is_keras_tensor, set_random_seed
+from .backend import clear_session, is_keras_tensor, set_random_seed, standardize_dtype
+from .config import (disable_interactive_logging, enable_interactive_logging,
+                     is_interactive_logging_enabled)
 from .dataset_utils import (
     normalize,
     pack_x_y_sample_weight,
@@ -12,12 +15,51 @@ from .dataset_utils import (
     unpack_x_y_sample_weight,
 )
 from .file_utils import OfflineError, get_file
+from .object_registry import (CustomObjectScope, custom_object_scope, deserialize_keras_object,
+                              get_custom_objects, get_registered_name, get_registered_object,
+                              register_keras_serializable, serialize_keras_object)
 from .progbar import Progbar
 from .py_dataset import PyDataset, Sequence
 
 __all__ = ["to_categorical", "set_random_seed", "PyDataset", "Sequence", "split_dataset",
            "pad_sequences", "normalize", "get_file", "OfflineError", "pack_x_y_sample_weight",
-           "unpack_x_y_sample_weight", "clear_session", "is_keras_tensor", "Progbar"]
+           "unpack_x_y_sample_weight", "clear_session", "is_keras_tensor", "Progbar",
+           "get_source_inputs", "standardize_dtype", "disable_interactive_logging",
+           "enable_interactive_logging", "is_interactive_logging_enabled", "CustomObjectScope",
+           "custom_object_scope", "deserialize_keras_object", "get_custom_objects",
+           "get_registered_name", "get_registered_object", "register_keras_serializable",
+           "serialize_keras_object"]
+
+
+def get_source_inputs(tensor):
+    """The ``Input`` tensors that ``tensor`` is computed from, in first-use order.
+
+    Examples
+    --------
+    >>> from skdeep.nn import Input
+    >>> from skdeep.nn.layers import Add, Dense
+    >>> a, b = Input(shape=(2,)), Input(shape=(2,))
+    >>> out = Dense(1)(Add()([a, b]))
+    >>> [t is a for t in get_source_inputs(out)], [t is b for t in get_source_inputs(out)]
+    ([True, False], [False, True])
+    """
+    from .layers.base import InputLayer, KTensor
+
+    if not isinstance(tensor, KTensor):
+        raise TypeError(f"get_source_inputs expects a symbolic tensor, got "
+                        f"{type(tensor).__name__}")
+    found, seen, stack = [], set(), [tensor]
+    while stack:
+        t = stack.pop()
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        node = t.node
+        if node is None or isinstance(node.layer, InputLayer) or not node.inputs:
+            found.append(t)
+        else:
+            stack.extend(reversed(node.inputs))
+    return found
 
 
 def to_categorical(x, num_classes=None):

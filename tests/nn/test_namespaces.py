@@ -273,3 +273,34 @@ def test_datasets_read_cached_npz_or_fail_clearly(tmp_path, monkeypatch):
     for name in ("cifar10", "cifar100", "imdb", "reuters"):
         with pytest.raises(NotImplementedError, match="pickle"):
             getattr(keras.datasets, name).load_data()
+
+
+def test_more_keras_names_are_the_same_objects():
+    from skdeep.nn import object_registry
+
+    for name in ("register_keras_serializable", "custom_object_scope", "get_custom_objects",
+                 "serialize_keras_object", "deserialize_keras_object", "CustomObjectScope",
+                 "get_registered_name", "get_registered_object"):
+        assert getattr(keras.utils, name) is getattr(object_registry, name)
+        assert getattr(keras.saving, name) is getattr(object_registry, name)
+    assert keras.utils.disable_interactive_logging is keras.config.disable_interactive_logging
+    assert keras.applications.VGG16 is __import__(
+        "skdeep.nn.applications", fromlist=["VGG16"]).VGG16
+    assert hasattr(keras.ops, "matmul") and hasattr(keras.random, "normal")
+
+
+def test_get_source_inputs_and_dtype_helpers():
+    a, b = keras.Input(shape=(2,)), keras.Input(shape=(2,))
+    merged = layers.Add()([layers.Dense(2)(a), b])
+    sources = keras.utils.get_source_inputs(layers.Dense(1)(merged))
+    assert len(sources) == 2 and sources[0] is a and sources[1] is b
+    assert keras.utils.get_source_inputs(a) == [a]
+    with pytest.raises(TypeError, match="symbolic"):
+        keras.utils.get_source_inputs(np.zeros(2))
+    assert keras.backend.standardize_dtype("float") == "float32"
+    assert keras.backend.standardize_dtype(np.int64) == "int64"
+    assert keras.backend.standardize_dtype(int) == "int32"
+    assert keras.backend.is_float_dtype("float64") and not keras.backend.is_float_dtype("int8")
+    assert keras.backend.is_int_dtype("uint8") and not keras.backend.is_int_dtype(bool)
+    keras.backend.clear_session()
+    assert keras.backend.get_uid("t") == 1 and keras.backend.get_uid("t") == 2
