@@ -61,8 +61,9 @@ suppress_warnings = ["myst.header"]  # pages included from elsewhere start at ##
 # --- Gallery from examples/ ------------------------------------------------------
 prepare_gallery_sources(ROOT / "examples", DOCS / "_gallery_src")
 sphinx_gallery_conf = {
-    "examples_dirs": str(DOCS / "_gallery_src"),
-    "gallery_dirs": str(DOCS / "auto_examples"),
+    # relative to this folder: sphinx-gallery names the subsections' pages from them
+    "examples_dirs": "_gallery_src",
+    "gallery_dirs": "auto_examples",
     "plot_gallery": os.environ.get("SKDEEP_DOCS_RUN_EXAMPLES", "0") == "1",
     "filename_pattern": r"quickstart\.py$",
     "download_all_examples": False,
