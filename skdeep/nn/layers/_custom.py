@@ -89,7 +89,8 @@ def call_forward(layer, inputs, ctx, **kwargs):
         kwargs["mask"] = ctx.mask
     tape = Tape()
     multi_in = isinstance(inputs, (list, tuple))
-    xs = [_wrap_input(tape, x, True) for x in (inputs if multi_in else [inputs])]
+    # with need_dx False (a first layer) the inputs are constants: no input gradient work
+    xs = [_wrap_input(tape, x, ctx.need_dx) for x in (inputs if multi_in else [inputs])]
     layer._losses_this_call = []
     with tape, _Calling(layer, ctx):
         out = layer.call(xs if multi_in else xs[0], **kwargs)

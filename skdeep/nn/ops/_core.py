@@ -47,15 +47,18 @@ class Op:
     multi : bool
         ``forward`` returns a tuple of arrays (``split``, ``unstack``); ``g`` is
         then a list with zeros for unused outputs.
+    needs : bool
+        ``vjp`` takes ``needs=`` (one bool per input: is its gradient wanted)
+        so that it can skip work, e.g. the input gradient of a first layer.
     """
 
-    __slots__ = ("broadcast", "forward", "multi", "name", "vjp")
+    __slots__ = ("broadcast", "forward", "multi", "name", "needs", "vjp")
 
-    def __init__(self, name, forward, vjp=None, broadcast=False, multi=False):
+    def __init__(self, name, forward, vjp=None, broadcast=False, multi=False, needs=False):
         if name in OPS:
             raise ValueError(f"op {name!r} is registered twice")
         self.name, self.forward, self.vjp = name, forward, vjp
-        self.broadcast, self.multi = broadcast, multi
+        self.broadcast, self.multi, self.needs = broadcast, multi, needs
         OPS[name] = self
 
     def __repr__(self):
@@ -262,7 +265,10 @@ class Tape:
                 if g is None:
                     continue
                 outval = out.value
-            in_grads = op.vjp(g, outval, *vals, **params)
+            if op.needs:
+                in_grads = op.vjp(g, outval, *vals, needs=[t is not None for t in ins], **params)
+            else:
+                in_grads = op.vjp(g, outval, *vals, **params)
             for t, v, gi in zip(ins, vals, in_grads):
                 if t is None or gi is None:
                     continue

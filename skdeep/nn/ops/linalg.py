@@ -8,10 +8,10 @@ from ._core import OPERATOR, Op, apply, unbroadcast, unwrap
 __all__ = ["dot", "einsum", "matmul", "outer", "tensordot"]
 
 
-def _matmul_vjp(g, out, a, b):
+def _matmul_vjp(g, out, a, b, needs=(True, True)):
     a, b = np.asarray(a), np.asarray(b)
     if a.ndim == 2 and b.ndim == 2:  # the hot path of every Dense-like layer
-        return g @ b.T, a.T @ g
+        return (g @ b.T if needs[0] else None), (a.T @ g if needs[1] else None)
     if a.ndim == 1 and b.ndim == 1:
         return g * b, g * a
     a2 = a[None, :] if a.ndim == 1 else a
@@ -26,7 +26,7 @@ def _matmul_vjp(g, out, a, b):
     return da, db
 
 
-_MATMUL = Op("matmul", np.matmul, _matmul_vjp)
+_MATMUL = Op("matmul", np.matmul, _matmul_vjp, needs=True)
 
 
 def matmul(x1, x2):
