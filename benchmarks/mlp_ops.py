@@ -10,7 +10,7 @@ optimizer) and with PyTorch eager:
 """
 from benchmarks import common, mlp
 
-WORKLOADS = {"mlp_ops": dict(batch_size=128, epochs=3)}
+WORKLOADS = {"mlp_ops": {"batch_size": 128, "epochs": 3}}
 FIGURES = mlp.FIGURES
 
 
