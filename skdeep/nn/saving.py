@@ -15,9 +15,9 @@ Every write goes through :func:`skdeep.nn._io.atomic_write`: a temporary file
 in the target's directory moved into place with ``os.replace``, so an
 interrupted save leaves the old file intact (symlinks are followed).
 """
+import inspect
 import io
 import json
-import os
 import warnings
 import zipfile
 
@@ -25,6 +25,8 @@ import numpy as np
 
 from . import backend, losses, metrics, optimizers
 from ._io import atomic_write, write_bytes
+from ._limits import weight_guard
+from ._saved_reader import _MODEL, _WEIGHTS, FORMAT_VERSION, open_saved
 from .layers.base import InputLayer, Layer
 from .object_registry import (
     CustomObjectScope,
@@ -44,8 +46,6 @@ __all__ = ["save_model", "load_model", "save_weights", "load_weights", "model_to
            "get_custom_objects", "get_registered_name", "get_registered_object",
            "serialize_keras_object", "deserialize_keras_object"]
 
-FORMAT_VERSION = 1
-_MODEL, _WEIGHTS = "skdeep.model", "skdeep.weights"
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: same model, same bytes
 _REGISTERED = {}
 _MODEL_CLASSES = ("Sequential", "Functional", "Model")
@@ -87,66 +87,6 @@ def _json_default(obj):
 
 def _dumps(obj):
     return json.dumps(obj, default=_json_default, indent=1).encode("utf-8")
-
-
-def _read_source(source):
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        return bytes(source), "the given bytes"
-    if hasattr(source, "read"):
-        return source.read(), "the given file object"
-    try:
-        path = os.fspath(source)
-    except TypeError:
-        raise TypeError(f"Expected a file path, file object or bytes, got "
-                        f"{type(source).__name__}") from None
-    if os.path.isdir(path):
-        raise IsADirectoryError(f"'{path}' is a directory, not a saved skdeep model file")
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"No such file: '{path}'")
-    with open(path, "rb") as f:
-        return f.read(), f"'{path}'"
-
-
-def _open_archive(source):
-    """The entries of a saved file as {name: bytes}, its metadata and a description."""
-    data, desc = _read_source(source)
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            entries = {name: zf.read(name) for name in zf.namelist()}
-    except zipfile.BadZipFile as err:
-        raise ValueError(f"{desc} is not a skdeep model or weights file (not a readable zip "
-                         f"archive: {err}); it may be truncated, corrupted or written by "
-                         "another library") from None
-    except Exception as err:  # parsing bytes in memory: any failure means a damaged file
-        raise ValueError(f"{desc} is corrupted: {err!r}") from None
-    meta = _json_entry(entries, "metadata.json", desc)
-    if not isinstance(meta, dict) or meta.get("format") not in (_MODEL, _WEIGHTS):
-        raise ValueError(f"{desc} is not a skdeep model or weights file (unknown format "
-                         f"{meta.get('format') if isinstance(meta, dict) else meta!r})")
-    version = meta.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
-        raise ValueError(f"{desc} has format version {version!r}; this skdeep reads versions "
-                         f"up to {FORMAT_VERSION}. Upgrade skdeep to load it")
-    return entries, meta, desc
-
-
-def _json_entry(entries, name, desc):
-    if name not in entries:
-        raise ValueError(f"{desc} is not a complete skdeep model file: '{name}' is missing")
-    try:
-        return json.loads(entries[name].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ValueError(f"{desc} is corrupted: '{name}' is not valid JSON ({err})") from None
-
-
-def _npz_entry(entries, name, desc):
-    if name not in entries:
-        raise ValueError(f"{desc} is not a complete skdeep model file: '{name}' is missing")
-    try:
-        with np.load(io.BytesIO(entries[name]), allow_pickle=False) as npz:
-            return {key: npz[key] for key in npz.files}
-    except Exception as err:  # pickled objects are refused here too (allow_pickle=False)
-        raise ValueError(f"{desc} is corrupted: cannot read '{name}' ({err})") from None
 
 
 # ---------------------------------------------------------------------------- layer configs
@@ -396,17 +336,45 @@ def _deserialize_spec(obj):
     if kind == "loss":
         return losses.get({"class_name": obj["class_name"], "config": obj["config"]})
     if kind == "function":
-        module = {"losses": losses, "metrics": metrics}[obj["module"]]
-        fn = getattr(module, obj["name"], None)
-        # a class is allowed when it is one of ours (compile(metrics=[R2Score]))
-        allowed = isinstance(fn, type) and issubclass(fn, (losses.Loss, metrics.Metric))
-        if not callable(fn) or (isinstance(fn, type) and not allowed):
-            raise ValueError(f"Unknown {obj['module']} function {obj['name']!r}")
+        fn = _registered_function(obj.get("module"), obj.get("name"))
+        if fn is None:
+            raise ValueError(f"Unknown object in compile config: {obj.get('module')!r:.40} "
+                             f"function {obj.get('name')!r:.80} is not a registered loss or "
+                             "metric")
         return fn
-    cls = getattr(metrics, obj.get("class_name", ""), None)
-    if kind != "metric" or not (isinstance(cls, type) and issubclass(cls, metrics.Metric)):
+    name = obj.get("class_name")
+    cls = getattr(metrics, name, None) if isinstance(name, str) else None
+    if kind != "metric" or name not in metrics.__all__ or not (
+            isinstance(cls, type) and issubclass(cls, metrics.Metric)) or \
+            cls in (metrics.Metric, metrics.MeanMetricWrapper) or \
+            not isinstance(obj.get("config", {}), dict):
         raise ValueError(f"Unknown object in compile config: {obj!r:.200}")
     return cls(**obj.get("config", {}))
+
+
+def _registered_function(module_name, name):
+    """The loss or metric function (or class) registered under ``name`` -- not
+    any callable attribute of the module (``metrics.register`` is callable too)."""
+    module = {"losses": losses, "metrics": metrics}.get(module_name)
+    if module is None or not isinstance(name, str) or name not in module.__all__:
+        return None
+    fn = getattr(module, name)
+    base = losses.Loss if module is losses else metrics.Metric
+    if isinstance(fn, type):
+        # a class is allowed when it is one of ours (compile(metrics=[R2Score])), not a base
+        ok = issubclass(fn, base) and fn not in (losses.Loss, metrics.Metric,
+                                                 metrics.MeanMetricWrapper)
+        return fn if ok else None
+    if not inspect.isfunction(fn):
+        return None
+    try:
+        if module is losses:
+            # loss functions carry their class: losses.get resolves exactly those
+            return fn if getattr(fn, "loss_class", None) is not None and losses.get(fn) else None
+        metrics.get(name)  # a registered metric name, not a helper such as 'register'
+    except (TypeError, ValueError):
+        return None
+    return fn
 
 
 def _compile_config(model):
@@ -468,9 +436,9 @@ def _optimizer_entries(model):
     return [("optimizer.npz", _npz_bytes(model.optimizer.get_slots()))]
 
 
-def _apply_weights(model, entries, desc):
-    manifest = _json_entry(entries, "weights.json", desc)
-    arrays = _npz_entry(entries, "weights.npz", desc)
+def _apply_weights(model, saved):
+    manifest, arrays = saved.manifest, saved.arrays
+    desc = saved.desc
     targets = _weight_layers(model)
     if len(targets) != len(manifest):
         raise ValueError(f"Cannot load weights from {desc}: it has weights for {len(manifest)} "
@@ -490,9 +458,6 @@ def _apply_weights(model, entries, desc):
                              f"{len(mine)} weights, the file has {len(item['weights'])} for "
                              f"layer '{item['layer']}'")
         for w, spec in zip(mine, item["weights"]):
-            if spec["key"] not in arrays:
-                raise ValueError(f"{desc} is corrupted: array for '{item['layer']}/"
-                                 f"{spec['name']}' is missing")
             value = arrays[spec["key"]]
             if value.shape != w.shape:
                 raise ValueError(f"Cannot load weights from {desc}: layer '{layer.name}' weight "
@@ -503,14 +468,16 @@ def _apply_weights(model, entries, desc):
         w.assign(value)
 
 
-def _apply_optimizer(model, entries, meta, desc):
-    if "optimizer.npz" not in entries or not getattr(model, "compiled", False):
+def _apply_optimizer(model, saved):
+    if "optimizer.npz" not in saved.archive or not getattr(model, "compiled", False):
         return
+    meta, desc = saved.meta, saved.desc
     if meta.get("optimizer") != type(model.optimizer).__name__:
-        warnings.warn(f"Optimizer state in {desc} is for {meta.get('optimizer')}, the model "
-                      f"uses {type(model.optimizer).__name__}: state not restored", stacklevel=3)
+        warnings.warn(f"Optimizer state in {desc} is for {meta.get('optimizer')!r:.60}, the "
+                      f"model uses {type(model.optimizer).__name__}: state not restored",
+                      stacklevel=3)
         return
-    model.optimizer.set_slots(_npz_entry(entries, "optimizer.npz", desc))
+    model.optimizer.set_slots(saved.optimizer_state(model.optimizer))
 
 
 def _metadata(model, fmt, with_optimizer):
@@ -546,21 +513,27 @@ def model_from_bytes(data, custom_objects=None, compile=True, safe_mode=True):
 
 
 def _load(source, custom_objects, compile):
-    entries, meta, desc = _open_archive(source)
-    if meta["format"] != _MODEL:
-        raise ValueError(f"{desc} holds only weights (written by save_weights): build the "
-                         "model and call model.load_weights() on it")
-    config = _json_entry(entries, "config.json", desc)
-    try:
-        # the weights drawn while building are overwritten; keep the global stream intact
-        with backend.seeded(0):
-            model = model_from_config(config, custom_objects)
-        _apply_weights(model, entries, desc)
-        if compile and config.get("compile_config"):
-            _compile_from_config(model, config["compile_config"])
-            _apply_optimizer(model, entries, meta, desc)
-    except (KeyError, IndexError, TypeError, AttributeError) as err:
-        raise ValueError(f"{desc} is not a valid skdeep model file: {err!r}") from err
+    with open_saved(source) as saved:
+        desc = saved.desc
+        if not saved.is_model:
+            raise ValueError(f"{desc} holds only weights (written by save_weights): build the "
+                             "model and call model.load_weights() on it")
+        config = saved.config()
+        saved.read_weights()  # checked before anything is built
+        try:
+            # the weights drawn while building are overwritten; keep the global stream
+            # intact. The guard refuses any weight the manifest does not hold, before
+            # its initializer allocates it.
+            with backend.seeded(0), weight_guard(saved.weight_shapes(), desc):
+                model = model_from_config(config, custom_objects)
+            _apply_weights(model, saved)
+            if compile and config.get("compile_config"):
+                _compile_from_config(model, config["compile_config"])
+                _apply_optimizer(model, saved)
+        except RecursionError:
+            raise ValueError(f"{desc}: the model config nests too deeply") from None
+        except (KeyError, IndexError, TypeError, AttributeError) as err:
+            raise ValueError(f"{desc} is not a valid skdeep model file: {err!r}") from err
     return model
 
 
@@ -660,9 +633,11 @@ def load_weights(model, filepath, skip_mismatch=False, by_name=False):
 
 
 def _load_weights(model, filepath):
-    entries, meta, desc = _open_archive(filepath)
-    try:
-        _apply_weights(model, entries, desc)
-        _apply_optimizer(model, entries, meta, desc)
-    except (KeyError, IndexError, TypeError, AttributeError) as err:
-        raise ValueError(f"{desc} is not a valid skdeep weights file: {err!r}") from err
+    with open_saved(filepath) as saved:
+        saved.read_weights()
+        try:
+            _apply_weights(model, saved)
+            _apply_optimizer(model, saved)
+        except (KeyError, IndexError, TypeError, AttributeError) as err:
+            raise ValueError(f"{saved.desc} is not a valid skdeep weights file: "
+                             f"{err!r}") from err

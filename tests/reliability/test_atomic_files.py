@@ -43,10 +43,16 @@ def test_save_through_a_symlink_writes_its_target(tmp_path):
     assert os.path.islink(link)
     assert os.readlink(link) == str(target)
     np.testing.assert_array_equal(load_model(target).get_weights()[0], np.full((3, 2), 2.0))
-    model(2).save_weights(link)
-    assert os.path.islink(link)
-    assert sorted(os.listdir(tmp_path)) == ["link.keras", "store"]
-    assert os.listdir(target_dir) == ["real.keras"]
+    weights_target, weights_link = target_dir / "w.bin", tmp_path / "w-link.bin"
+    model(0).save_weights(weights_target)
+    os.symlink(weights_target, weights_link)
+    model(2).save_weights(weights_link)
+    assert os.path.islink(weights_link)
+    restored = model(0)
+    restored.load_weights(weights_target)
+    np.testing.assert_array_equal(restored.get_weights()[0], np.full((3, 2), 3.0))
+    assert sorted(os.listdir(tmp_path)) == ["link.keras", "store", "w-link.bin"]
+    assert sorted(os.listdir(target_dir)) == ["real.keras", "w.bin"]
 
 
 def _killed_save(path):

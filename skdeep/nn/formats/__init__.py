@@ -21,6 +21,7 @@ import json
 import os
 import zipfile
 
+from .._limits import read_source
 from . import _h5
 
 __all__ = [
@@ -108,7 +109,7 @@ def load_model_file(source, custom_objects=None, compile=True, safe_mode=True):
     """Load a model from any supported file (see the module docstring)."""
     from .. import saving
 
-    data, desc = saving._read_source(source)
+    data, desc = read_source(source)
     if _kind(data, desc) == "zip":
         names, meta = _zip_names(data)
         from .keras_v3 import is_keras_archive, load_keras_archive
@@ -129,7 +130,7 @@ def load_weights_file(model, source, skip_mismatch=False, by_name=False):
     """Load weights from any supported file into ``model``."""
     from .. import saving
 
-    data, desc = saving._read_source(source)
+    data, desc = read_source(source)
     if _kind(data, desc) == "zip":
         names, meta = _zip_names(data)
         from .keras_v3 import is_keras_archive

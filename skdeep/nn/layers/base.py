@@ -10,6 +10,7 @@ import threading
 import numpy as np
 
 from .. import backend, constraints, initializers, regularizers
+from .._limits import check_layer_dtype, check_new_weight
 from ..context import CallContext
 from ..ops._core import Operators, Tensor
 from . import _custom
@@ -263,7 +264,7 @@ class Layer(_custom.CallLayerMixin):
             _USED_NAMES.add(name)
         self.name = name or unique_name(_snake(type(self).__name__))
         self._trainable = bool(trainable)
-        self.dtype = np.dtype(dtype or backend.floatx()).name
+        self.dtype = check_layer_dtype(dtype or backend.floatx(), type(self).__name__)
         if input_dim is not None and input_shape is None:
             input_shape = (input_dim,)
         if batch_input_shape is not None:
@@ -317,6 +318,7 @@ class Layer(_custom.CallLayerMixin):
         if initializer is None:
             initializer = "glorot_uniform" if np.issubdtype(dtype, np.floating) else "zeros"
         name = kwargs.get("name") or self._next_weight_name()
+        check_new_weight(self.name, name, shape)  # a file's config may not ask for more
         init = initializers.get(initializer)
         # np.array, not ascontiguousarray: that would turn a scalar weight into shape (1,)
         value = np.array(init(shape, dtype=dtype), dtype=dtype, order="C")
