@@ -355,3 +355,65 @@ LAYER_CASES += [
                  {"mask": [np.array([[[1, 1], [1, 0]], [[0, 1], [1, 1]]], bool), None]},
                  id="MultiHeadAttention-rank4-query-mask"),
 ]
+
+
+# --- preprocessing and augmentation layers (issue 12) ---
+from skdeep.nn.layers import (CategoryEncoding, CenterCrop, Discretization, IntegerLookup,
+                              Normalization, RandomContrast, RandomCrop, RandomFlip,
+                              RandomRotation, RandomTranslation, RandomZoom, Rescaling, Resizing,
+                              StringLookup, TextVectorization)
+
+
+def adapted(make, data):
+    """A layer maker that adapts the layer to ``data`` first."""
+    def made():
+        layer = make()
+        layer.adapt(data)
+        return layer
+    return made
+
+
+def ints(*shape, high=4, seed=0):
+    return lambda: np.random.default_rng(seed).integers(0, high, shape)
+
+
+def strings(*texts):
+    return lambda: np.array(texts, dtype=object)
+
+
+LAYER_CASES += [
+    pytest.param(lambda: Rescaling(0.5, offset=-1.0), randn(2, 3, 3, 2), {}, id="Rescaling"),
+    pytest.param(lambda: Resizing(3, 5), randn(2, 4, 4, 2), {}, id="Resizing-bilinear"),
+    pytest.param(lambda: Resizing(2, 3, interpolation="nearest", crop_to_aspect_ratio=True),
+                 randn(2, 5, 4, 1), {}, id="Resizing-nearest-crop"),
+    pytest.param(lambda: CenterCrop(2, 3), randn(2, 4, 5, 2), {}, id="CenterCrop"),
+    pytest.param(lambda: Normalization(mean=[1.0, 2.0, 3.0], variance=[1.0, 4.0, 0.5]),
+                 randn(3, 3), {}, id="Normalization-fixed"),
+    pytest.param(adapted(lambda: Normalization(axis=(1, 2)),
+                         np.random.default_rng(1).standard_normal((10, 2, 3))),
+                 randn(3, 2, 3), {}, id="Normalization-adapted"),
+    pytest.param(lambda: CategoryEncoding(4, output_mode="count"), ints(3, 5), {},
+                 id="CategoryEncoding"),
+    pytest.param(lambda: Discretization(bin_boundaries=[-0.5, 0.5], output_mode="one_hot"),
+                 randn(4, 3), {}, id="Discretization"),
+    pytest.param(adapted(lambda: IntegerLookup(output_mode="multi_hot"), np.arange(6) % 4),
+                 ints(3, 4, high=6), {}, id="IntegerLookup"),
+    pytest.param(lambda: StringLookup(vocabulary=["a", "b", "c"]),
+                 lambda: np.array([["a", "zz"], ["c", "b"]], dtype=object), {},
+                 id="StringLookup"),
+    pytest.param(adapted(lambda: TextVectorization(output_sequence_length=5),
+                         np.array(["a cat", "the cat sat", "a dog"])),
+                 strings("the cat", "a dog sat on a cat"), {}, id="TextVectorization"),
+    pytest.param(lambda: seeded_dropout(RandomFlip()), randn(3, 4, 4, 2), {},
+                 id="RandomFlip-training"),
+    pytest.param(lambda: seeded_dropout(RandomRotation(0.2, fill_mode="constant")),
+                 randn(2, 5, 5, 1), {}, id="RandomRotation-training"),
+    pytest.param(lambda: seeded_dropout(RandomZoom(0.3, fill_mode="nearest")), randn(2, 5, 4, 2),
+                 {}, id="RandomZoom-training"),
+    pytest.param(lambda: seeded_dropout(RandomTranslation(0.2, 0.3, fill_mode="wrap")),
+                 randn(2, 4, 5, 1), {}, id="RandomTranslation-training"),
+    pytest.param(lambda: seeded_dropout(RandomContrast(0.4, value_range=(-1.5, 1.5))),
+                 randn(2, 3, 3, 2), {}, id="RandomContrast-training"),
+    pytest.param(lambda: seeded_dropout(RandomCrop(3, 2)), randn(2, 5, 4, 1), {},
+                 id="RandomCrop-training"),
+]

@@ -39,6 +39,10 @@ def test_matches_keras_output_and_weight_layout(case):
     spec = SPECS[case]
     layer = _make(spec)
     x, expected, weights = DATA[f"{case}/x"], DATA[f"{case}/y"], _weights(case)
+    if spec.get("adapt"):  # the statistics learned from the same data, compared as weights
+        layer.adapt(x)
+        for mine, keras_value in zip(layer.get_weights(), weights):
+            np.testing.assert_allclose(mine, keras_value, rtol=1e-5, atol=1e-5)
     layer._maybe_build((None,) + x.shape[1:])
     assert [w.name for w in layer.weights] == spec["weight_names"]
     assert [w.shape for w in layer.weights] == [w.shape for w in weights]

@@ -28,6 +28,10 @@ from .einsum_dense import EinsumDense
 from .attention import AdditiveAttention, Attention
 from .multi_head_attention import MultiHeadAttention
 from .lambda_layer import Lambda
+from .preprocessing import (CategoryEncoding, CenterCrop, Discretization, IntegerLookup,
+                            Normalization, RandomContrast, RandomCrop, RandomFlip, RandomRotation,
+                            RandomTranslation, RandomZoom, Rescaling, Resizing, StringLookup,
+                            TextVectorization)
 
 __all__ = ["Layer", "Weight", "Input", "InputLayer", "Dense", "Activation", "Dropout",
            "GaussianNoise", "Flatten",
@@ -49,6 +53,9 @@ __all__ += ["RepeatVector", "Permute", "LayerNormalization", "GroupNormalization
             "Identity", "TimeDistributed"]
 __all__ += ["EinsumDense", "Attention", "AdditiveAttention", "MultiHeadAttention"]
 __all__ += ["Lambda"]
+__all__ += ["CategoryEncoding", "CenterCrop", "Discretization", "IntegerLookup", "Normalization",
+            "Rescaling", "Resizing", "StringLookup", "TextVectorization", "RandomContrast",
+            "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom"]
 __all__ += ["add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate"]
 __all__ += ["serialize", "deserialize"]
 
