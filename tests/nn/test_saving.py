@@ -441,6 +441,9 @@ _SAMPLE_ARGS = {
     "SpatialDropout1D": (0.2,), "SpatialDropout2D": (0.2,), "GaussianDropout": (0.2,),
     "AlphaDropout": (0.2,), "EinsumDense": ("ab,bc->ac", 3), "MultiHeadAttention": (2, 3),
     "Lambda": (ops.square,),
+    "CategoryEncoding": (4,), "CenterCrop": (2, 2), "Resizing": (2, 2), "Rescaling": (0.5,),
+    "RandomContrast": (0.2,), "RandomCrop": (2, 2), "RandomRotation": (0.1,),
+    "RandomTranslation": (0.1, 0.1), "RandomZoom": (0.1,),
 }
 _NOT_LAYERS = {"Layer", "Weight", "Input"}
 

@@ -186,8 +186,9 @@ class LayerNormalization(_AffineMixin, Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update(axis=self.axis, epsilon=self.epsilon, rms_scaling=self.rms_scaling,
-                      **self._affine_config())
+        config.update(axis=self.axis, epsilon=self.epsilon, **self._affine_config())
+        if self.rms_scaling:  # Keras' deprecated option: only written when used
+            config["rms_scaling"] = True
         return config
 
 

@@ -213,11 +213,10 @@ class RandomRotation(_AffineLayer):
     """
 
     def __init__(self, factor, fill_mode="reflect", interpolation="bilinear", seed=None,
-                 fill_value=0.0, value_range=(0, 255), data_format=None, **kwargs):
+                 fill_value=0.0, data_format=None, **kwargs):
         super().__init__(seed, data_format, **kwargs)
         self.factor = factor
         self._bounds = _factor_pair(factor, "factor", "RandomRotation")
-        self.value_range = tuple(value_range)
         self._set_sampling(fill_mode, interpolation, fill_value)
 
     def _source(self, rng, n, h, w, yy, xx):
@@ -229,8 +228,7 @@ class RandomRotation(_AffineLayer):
 
     def get_config(self):
         config = super().get_config()
-        config.update(factor=self.factor, value_range=list(self.value_range),
-                      **self._sampling_config())
+        config.update(factor=self.factor, **self._sampling_config())
         return config
 
 
