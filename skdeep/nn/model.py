@@ -5,7 +5,12 @@ topological order and records each node's backward closure on a tape;
 ``_backward`` walks the tape in reverse, summing gradients where a tensor
 fans out.
 """
+from __future__ import annotations
+
+import os
 import threading
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -96,7 +101,8 @@ class Model(Layer):
     >>> model.compile(optimizer="adam", loss="binary_crossentropy")
     """
 
-    def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
+    def __init__(self, inputs: Any = None, outputs: Any = None, name: str | None = None,
+                 trainable: bool = True, **kwargs: Any) -> None:
         default = _snake(type(self).__name__) if self._call_defined else self._default_name()
         super().__init__(name=name or unique_name(default), trainable=trainable, **kwargs)
         self._graph_ready = False
@@ -168,7 +174,7 @@ class Model(Layer):
         self._ensure_graph()
         return list(self._all_layers)
 
-    def get_layer(self, name=None, index=None):
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
         """A layer by ``name`` or by ``index`` into :attr:`layers`."""
         layers = self.layers
         if index is not None:
@@ -226,7 +232,7 @@ class Model(Layer):
         self._ensure_graph()
 
     # ------------------------------------------------------------------ weights
-    @Layer.trainable.setter
+    @Layer.trainable.setter  # type: ignore[attr-defined]  # mypy: a property redefined
     def trainable(self, value):
         self._trainable = bool(value)
         for layer in self._tracked_layers():
@@ -425,8 +431,9 @@ class Model(Layer):
     test_on_batch = training.test_on_batch
     predict_on_batch = training.predict_on_batch
 
-    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
-                show_trainable=False, layer_range=None):
+    def summary(self, line_length: int | None = None, positions: Sequence[float] | None = None,
+                print_fn: Callable[..., Any] | None = None, expand_nested: bool = False,
+                show_trainable: bool = False, layer_range: Sequence[str] | None = None) -> None:
         """Print Keras' summary table: layer name and type, output shape, params.
 
         Parameters
@@ -452,19 +459,21 @@ class Model(Layer):
                               layer_range=layer_range)
         (print_fn or print)("\n".join(lines))
 
-    def save(self, filepath, overwrite=True, include_optimizer=True):
+    def save(self, filepath: str | os.PathLike[str], overwrite: bool = True,
+             include_optimizer: bool = True) -> None:
         """Save architecture, weights and optimizer state; ``.keras`` and ``.h5`` are
         Keras' formats, other names skdeep's own (see :func:`skdeep.nn.saving.save_model`)."""
         from .saving import save_model
 
         save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
 
-    def save_weights(self, filepath, overwrite=True):
+    def save_weights(self, filepath: str | os.PathLike[str], overwrite: bool = True) -> None:
         from .saving import save_weights
 
         save_weights(self, filepath, overwrite=overwrite)
 
-    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+    def load_weights(self, filepath: str | os.PathLike[str], skip_mismatch: bool = False,
+                     **kwargs: Any) -> None:
         """Load weights from a skdeep or Keras file (see :func:`skdeep.nn.saving.load_weights`)."""
         from .saving import load_weights
 
@@ -473,7 +482,7 @@ class Model(Layer):
             raise TypeError(f"load_weights() got unexpected keyword argument(s) {unknown}")
         load_weights(self, filepath, skip_mismatch=skip_mismatch, by_name=kwargs.get("by_name", False))
 
-    def to_json(self, **kwargs):
+    def to_json(self, **kwargs: Any) -> str:
         """The architecture as a JSON string; :func:`skdeep.nn.models.model_from_json`
         rebuilds the model (with fresh weights) from it. ``kwargs`` go to ``json.dumps``."""
         import json
@@ -518,10 +527,11 @@ class Sequential(Model):
     (2, 1)
     """
 
-    def __init__(self, layers=None, name=None, trainable=True, **kwargs):
+    def __init__(self, layers: Sequence[Layer] | None = None, name: str | None = None,
+                 trainable: bool = True, **kwargs: Any) -> None:
         super().__init__(name=name, trainable=trainable, **kwargs)
-        self._stack = []
-        self._input_layer = None
+        self._stack: list[Layer] = []
+        self._input_layer: InputLayer | None = None
         for layer in layers or []:
             self.add(layer)
 
@@ -529,7 +539,7 @@ class Sequential(Model):
     def _default_name():
         return "sequential"
 
-    def add(self, layer):
+    def add(self, layer: Layer) -> None:
         """Append a layer (or an ``Input`` tensor as the first element)."""
         if isinstance(layer, KTensor):
             if self._stack or self._input_layer is not None:
@@ -547,7 +557,7 @@ class Sequential(Model):
         self._invalidate()
         self._build_if_possible()
 
-    def pop(self):
+    def pop(self) -> Layer:
         """Remove the last layer."""
         if not self._stack:
             raise TypeError("There are no layers in the model")

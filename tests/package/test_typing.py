@@ -17,7 +17,13 @@ def _public_callables():
             # methods scikit-learn's mixins give (ClassifierMixin.score) are theirs to type
             if fn is not None and getattr(fn, "__module__", "").startswith("skdeep"):
                 yield f"{cls.__name__}.{name}", fn
-    from skdeep.nn import layers
+    from skdeep.nn import Model, Sequential, layers
+
+    for cls, names in [(Model, ["__init__", "get_layer", "summary", "save", "save_weights",
+                                "load_weights", "to_json"]),
+                       (Sequential, ["__init__", "add", "pop"])]:
+        for name in names:
+            yield f"{cls.__name__}.{name}", getattr(cls, name)
 
     for name in ["Dense", "Activation", "Dropout", "Flatten", "Reshape", "GaussianNoise",
                  "BatchNormalization", "Embedding", "Masking", "SimpleRNN", "LSTM", "GRU",
