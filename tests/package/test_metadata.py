@@ -4,9 +4,11 @@ import re
 import sys
 from pathlib import Path
 
-import tomllib
+import pytest
 
 import skdeep
+
+tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
 
 ROOT = Path(__file__).resolve().parents[2]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
