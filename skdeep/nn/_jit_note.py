@@ -2,14 +2,15 @@
 
 Looking for the cache index files of a few kernel modules costs a few
 ``stat`` calls; compiling them costs seconds, which a user otherwise sees
-as an unexplained pause before the first epoch.
+as an unexplained pause before the first epoch. Only an empty cache (no
+up-to-date entry of any of those modules) counts: a warm cache that lacks
+one kernel compiles it in a moment.
 """
 import os
 import sys
 
 _NOTED = [False]
-_MESSAGE = ("Compiling kernels (first run only: Numba caches them, later runs start in "
-            "well under a second)…")
+_MESSAGE = "Compiling kernels (first run only: Numba caches them for the next runs)…"
 
 
 def _module_cache_is_cold(module):
@@ -31,11 +32,12 @@ def _module_cache_is_cold(module):
 
 
 def cache_is_cold():
-    """Whether the kernels every fit uses have no up-to-date cache entry."""
+    """Whether Numba's cache holds no up-to-date kernel of skdeep's main families
+    (a fresh install or upgrade, or an empty ``NUMBA_CACHE_DIR``)."""
     from .kernels import activations, losses, optim
 
     try:
-        return any(_module_cache_is_cold(m) for m in (activations, losses, optim))
+        return all(_module_cache_is_cold(m) for m in (activations, losses, optim))
     except (OSError, AttributeError):  # numba internals moved: no note rather than a crash
         return False
 
