@@ -76,3 +76,39 @@ def build_from_data(model, x):
     shapes = [(None,) + a.shape[1:] for a in arrays]
     dtypes = [_input_dtype(a) for a in arrays]
     build(model, shapes if isinstance(x, (list, tuple)) else shapes[0], dtypes)
+
+
+def _shapes(model):
+    shapes = [list(t.shape) for t in model._input_tensors]
+    return shapes if model._input_is_list else shapes[0]
+
+
+def config_of(model):
+    """``{"class_name", "registered_name", "config", "build_input_shape"}`` of a
+    subclassed model: its ``get_config()`` (by default its ``__init__``
+    arguments) and the input shape it was built for."""
+    from .object_registry import get_registered_name
+
+    if not model._graph_ready:
+        raise ValueError(f"Model '{model.name}' cannot be saved before it is built: call it on "
+                         "data, fit it, or call build(input_shape) first")
+    return {"class_name": type(model).__name__,
+            "registered_name": get_registered_name(type(model)),
+            "config": model.get_config(), "build_input_shape": _shapes(model)}
+
+
+def from_config(entry, custom_objects=None):
+    """Rebuild (and build) a subclassed model from :func:`config_of`'s output."""
+    from .model import Model
+    from .saving import _layer_classes
+
+    classes = _layer_classes(custom_objects)
+    cls = classes.get(entry.get("registered_name")) or classes.get(entry["class_name"])
+    if cls is None or not (isinstance(cls, type) and issubclass(cls, Model)):
+        name = entry.get("registered_name") or entry["class_name"]
+        raise ValueError(f"Unknown model class '{name}': register the subclassed model with "
+                         "@skdeep.nn.saving.register_keras_serializable() or pass "
+                         f"custom_objects={{'{entry['class_name']}': {entry['class_name']}}}")
+    model = cls.from_config(dict(entry.get("config") or {}))
+    model.build(entry["build_input_shape"])
+    return model

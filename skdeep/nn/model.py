@@ -492,12 +492,19 @@ class Model(Layer):
         return json.dumps(model_to_config(self), default=_json_default, **kwargs)
 
     def get_config(self):
+        if self._call_defined:  # subclassed: Keras 3's automatic config of __init__ arguments
+            from .layers import _custom
+
+            return _custom.merge_auto_config(self, {"name": self.name,
+                                                    "trainable": self.trainable})
         from .saving import model_to_config
 
         return model_to_config(self)["config"]
 
     @classmethod
     def from_config(cls, config):
+        if cls._call_defined:
+            return cls(**config)
         from .saving import model_from_config
 
         return model_from_config({"class_name": "Sequential" if cls is Sequential else

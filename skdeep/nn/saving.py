@@ -178,6 +178,10 @@ def model_to_config(model):
     ``{"class_name": "Sequential" | "Functional", "config": {...}}``."""
     from .model import Sequential
 
+    if model._call_defined:  # a subclassed model: its class, config and build shape
+        from . import _subclassed
+
+        return _subclassed.config_of(model)
     if isinstance(model, Sequential):
         stack = ([model._input_layer] if model._input_layer is not None else []) + model._stack
         config = {"name": model.name, "trainable": model.trainable,
@@ -239,6 +243,11 @@ def model_from_config(config, custom_objects=None):
     """Build an (unweighted, uncompiled) model from :func:`model_to_config`'s output."""
     from .model import Model, Sequential
 
+    if isinstance(config, dict) and "build_input_shape" in config and \
+            config.get("class_name") not in _MODEL_CLASSES:
+        from . import _subclassed
+
+        return _subclassed.from_config(config, custom_objects)
     if not isinstance(config, dict) or config.get("class_name") not in _MODEL_CLASSES:
         got = config.get("class_name") if isinstance(config, dict) else config
         raise ValueError(f"Not a model config: expected class_name 'Sequential' or "

@@ -356,3 +356,32 @@ def test_builtin_loss_inside_call_is_differentiated():
             lo[i] -= 1e-6
             numeric[i] = (objective(hi) - objective(lo)) / 2e-6
         np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-8)
+
+
+@saving.register_keras_serializable(package="SkdeepTests")
+class RegisteredMLP(SubclassedMLP):
+    pass
+
+
+def test_subclassed_model_saves_in_skdeep_format_and_pickles(tmp_path):
+    model = RegisteredMLP(hidden=5)
+    x = np.random.default_rng(0).normal(size=(8, 4)).astype("float32")
+    model.compile("adam", "mse")
+    model.fit(x, x[:, :1], verbose=0)
+    path = str(tmp_path / "sub.skdeep")
+    model.save(path)
+    loaded = saving.load_model(path)
+    assert type(loaded) is RegisteredMLP and loaded.hidden == 5
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    clone = pickle.loads(pickle.dumps(model))
+    np.testing.assert_allclose(clone.predict(x, verbose=0), model.predict(x, verbose=0))
+    with pytest.raises(ValueError, match="subclassed model"):
+        model.save(str(tmp_path / "sub.keras"))
+    unregistered = SubclassedMLP()
+    unregistered(x)
+    unregistered.save(str(tmp_path / "plain.skdeep"))
+    with pytest.raises(ValueError, match="register_keras_serializable"):
+        saving.load_model(str(tmp_path / "plain.skdeep"))
+    again = saving.load_model(str(tmp_path / "plain.skdeep"),
+                              custom_objects={"SubclassedMLP": SubclassedMLP})
+    np.testing.assert_allclose(again.predict(x, verbose=0), unregistered.predict(x, verbose=0))

@@ -224,6 +224,12 @@ def _model_entry(model):
     from ..model import Sequential
 
     name_dtype = {"name": model.name, "trainable": model.trainable, "dtype": _policy(model.dtype)}
+    if getattr(model, "_call_defined", False):
+        raise KerasExportError(
+            f"Model '{model.name}' is a subclassed model ({type(model).__name__} with call()): "
+            "its architecture is Python code that a '.keras' file cannot hold here; save it "
+            "with save_weights(), or in skdeep's format (a '.skdeep' file) with the class "
+            "registered by register_keras_serializable")
     if isinstance(model, Sequential):
         model._ensure_graph()
         inp = model._input_layer
