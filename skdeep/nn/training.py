@@ -9,8 +9,10 @@ import warnings
 
 import numpy as np
 
-from . import backend, callbacks as callbacks_module, data, losses as losses_module, \
-    metrics as metrics_module, optimizers
+from . import backend, data, optimizers
+from . import callbacks as callbacks_module
+from . import losses as losses_module
+from . import metrics as metrics_module
 
 _KERAS_ONLY_COMPILE_ARGS = ("run_eagerly", "steps_per_execution", "jit_compile",
                             "auto_scale_loss")
@@ -234,7 +236,9 @@ class _TrainState:
         opt = self.model.optimizer
         layout = (total, dtype.name, tuple(offsets.tolist()))
         if opt._layout != layout:
-            opt.build(total, dtype, offsets)
+            opt.build(total, dtype, offsets, variables=weights)
+        elif key != self._flat_key:
+            opt._track_variables(weights)
         self._flat_key = key
 
     # -------------------------------------------------------------- metrics
@@ -530,6 +534,8 @@ def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbac
                            batches_source if stream else None,
                            None if stream else (xs, ys, sws, n), batch_size, shuffle, rng,
                            want_batch_logs, val, validation_freq, validation_batch_size)
+    if epochs > initial_epoch:  # EMA weights replace the trained ones, as Keras
+        self.optimizer.finalize_variable_values(state.weights)
     cb_list.notify("on_train_end", logs)
     _warn_if_diverged(self, history)
     return history

@@ -249,5 +249,5 @@ def test_get_resolves_names_configs_and_instances():
     sgd = SGD(momentum=0.5, nesterov=True, clipnorm=2.0)
     clone = optimizers.get(optimizers.serialize(sgd))
     assert clone.get_config() == sgd.get_config()
-    with pytest.raises(ValueError, match="Unknown optimizer 'adamw'"):
-        optimizers.get("adamw")
+    with pytest.raises(ValueError, match="Unknown optimizer 'adamx'"):
+        optimizers.get("adamx")
