@@ -39,8 +39,6 @@ NEEDS = {
         "ops (Layer.call, add_loss)",
     ("keras_training_with_built_in_methods", "Plot the multi-input model"):
         "files (plot_model)",
-    ("keras_training_with_built_in_methods", "Using learning rate schedules"):
-        "lib (optimizers.schedules)",
     ("keras_training_with_built_in_methods", "Using the TensorBoard callback"):
         "files (TensorBoard)",
     ("keras_serialization_and_saving", "Custom objects"):

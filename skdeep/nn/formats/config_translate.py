@@ -438,9 +438,14 @@ def translate_compile_config(config, custom_objects=None):
         if not isinstance(cls, type):
             raise KerasFormatError(f"unknown optimizer {name!r}")
         opt_config = dict(opt.get("config") or {})
-        if isinstance(opt_config.get("learning_rate"), dict):
-            raise KerasFormatError("learning-rate schedules in compile configs are not "
-                                   "translated yet")
+        lr = opt_config.get("learning_rate")
+        if isinstance(lr, dict):  # a schedule, in Keras' serialized form
+            from ..optimizers import schedules
+
+            try:
+                opt_config["learning_rate"] = schedules.deserialize(lr, ctx.custom)
+            except ValueError as err:
+                raise KerasFormatError(str(err)) from None
         opt = cls(**_keep_accepted(cls, opt_config, f"the optimizer {name}"))
     out = {"optimizer": opt or "rmsprop",
            "loss": _named(config.get("loss"), losses, "loss", ctx),

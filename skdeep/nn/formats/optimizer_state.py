@@ -18,7 +18,9 @@ __all__ = ["keras_optimizer_vars", "restore_optimizer_vars"]
 def _families(opt):
     """Keras' variable families: tuples of skdeep slot names created together."""
     name = type(opt).__name__
-    if name == "Adam":
+    if getattr(opt, "use_ema", False) or getattr(opt, "gradient_accumulation_steps", None):
+        return None  # Keras puts EMA averages / accumulators first: no layout written yet
+    if name in ("Adam", "AdamW"):
         return [("m", "v")] + ([("vhat",)] if getattr(opt, "amsgrad", False) else [])
     if name == "SGD":
         return [("momentum",)] if getattr(opt, "momentum", 0) else []
@@ -27,7 +29,11 @@ def _families(opt):
                 + ([("average_gradient",)] if getattr(opt, "centered", False) else []))
     if name == "Adagrad":
         return [("accumulator",)]
-    return None
+    # the same per-weight interleaving for the other Keras 3 optimizers (Nadam's
+    # trailing u_product scalar has no place here yet)
+    return {"Adamax": [("momentum", "norm")],
+            "Adadelta": [("accumulated_grad", "accumulated_delta_var")],
+            "Lion": [("momentum",)], "Ftrl": [("accumulator", "linear")]}.get(name)
 
 
 def keras_trainable_weights(model):
