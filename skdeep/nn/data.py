@@ -22,6 +22,25 @@ def _to_array(a, what):
     return arr
 
 
+def _string_array(a, what, expected):
+    """Text inputs as an object array of ``str`` (bytes decoded as UTF-8)."""
+    if hasattr(a, "to_numpy") and not isinstance(a, np.ndarray):
+        a = a.to_numpy()
+    arr = np.asarray(a, dtype=object)
+    if arr.ndim == len(expected) - 1 and len(expected) == 2 and expected[1] == 1:
+        arr = arr.reshape(-1, 1)
+    if arr.ndim != len(expected):
+        raise ValueError(f"{what} has shape {arr.shape}, but the model expects {expected} "
+                         "(batch first)")
+    flat = [v.decode("utf-8") if isinstance(v, bytes) else v for v in arr.reshape(-1).tolist()]
+    if not all(isinstance(v, str) for v in flat):
+        raise ValueError(f"{what} is a string input (Input(dtype='string')); got non-string "
+                         "values")
+    out = np.empty(arr.shape, dtype=object)
+    out.reshape(-1)[:] = flat
+    return out
+
+
 def check_finite(arr, what):
     # a finite sum means every value is finite (NaN and inf propagate); only an
     # overflowing sum of finite values needs the elementwise test
@@ -54,6 +73,10 @@ def standardize_inputs(model, x, check=True):
     out = []
     for t, a in zip(tensors, xs):
         what = f"Input '{t.name}'" if len(tensors) > 1 else "Input x"
+        if t.dtype == "string":  # Input(dtype="string"): text, kept as Python strings
+            arr = _string_array(a, what, t.shape)
+            out.append(arr)
+            continue
         arr = _to_array(a, what)
         expected = t.shape
         if arr.ndim == len(expected) - 1 and len(expected) == 2 and expected[1] == 1:

@@ -9,6 +9,8 @@ from skdeep.nn import Input, Model, Sequential, backend
 from skdeep.nn.layers import (
     Dense,
     Discretization,
+    Embedding,
+    GlobalAveragePooling1D,
     GlobalAveragePooling2D,
     IntegerLookup,
     Normalization,
@@ -210,3 +212,27 @@ def test_bad_arguments_raise_clear_errors():
         RandomFlip()(np.ones((2, 3)), training=True)
     with pytest.raises(ValueError, match="num_bins"):
         Discretization().adapt(np.ones(3))
+
+
+def test_text_model_on_raw_strings_trains_and_reloads(tmp_path):
+    texts = np.array(["good movie", "bad movie", "great film", "awful film"] * 4)
+    y = np.array([1, 0, 1, 0] * 4)
+    vectorize = TextVectorization(max_tokens=20, output_sequence_length=4)
+    vectorize.adapt(texts)
+    with backend.seeded(0):
+        inp = Input(shape=(1,), dtype="string")
+        x = Embedding(20, 4)(vectorize(inp))
+        model = Model(inp, Dense(1, activation="sigmoid")(GlobalAveragePooling1D()(x)))
+    model.compile("adam", "binary_crossentropy")
+    history = model.fit(texts, y, epochs=20, batch_size=4, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    p = model.predict(np.array([[b"good film"], ["awful movie"]]), verbose=0)
+    assert p[0, 0] > p[1, 0]
+    path = tmp_path / "text.keras"
+    model.save(path)
+    from skdeep.nn.saving import load_model
+    loaded = load_model(path)
+    np.testing.assert_allclose(loaded.predict(texts[:4], verbose=0),
+                               model.predict(texts[:4], verbose=0), rtol=1e-6)
+    with pytest.raises(ValueError, match="string input"):
+        model.predict(np.array([[1.0], [2.0]]), verbose=0)

@@ -22,7 +22,7 @@ __all__ = [
 ]
 
 MODEL_CLASSES = ("Functional", "Model", "Sequential")
-_SUPPORTED_DTYPES = ("float32", "float64", "int32", "int64", "bool", "uint8")
+_SUPPORTED_DTYPES = ("float32", "float64", "int32", "int64", "bool", "uint8", "string")
 
 # Arguments that never change what a layer computes, whatever their value.
 _IGNORED = {"seed", "unroll", "implementation", "autocast", "use_cudnn", "renorm_momentum",

@@ -561,7 +561,11 @@ class InputLayer(Layer):
             raise ValueError("Input needs a shape, e.g. Input(shape=(8,))")
         if isinstance(shape, int):
             shape = (shape,)
-        super().__init__(name=name or unique_name("input_layer"), dtype=dtype, **kwargs)
+        strings = dtype in ("string", "str")
+        super().__init__(name=name or unique_name("input_layer"),
+                         dtype=None if strings else dtype, **kwargs)
+        if strings:  # raw text for TextVectorization / StringLookup, as in Keras
+            self.dtype = "string"
         self.shape = tuple(None if d is None else int(d) for d in shape)
         self.batch_size = batch_size
         self.built = True
