@@ -37,6 +37,9 @@ def _extended(history, new):
     return out
 
 
+_BUILTIN_ENCODERS = ("ClassifierTargetEncoder", "RegressorTargetEncoder")
+
+
 class _DivergenceGuard(callbacks_module.Callback):
     """Raise a clear error at the end of the first epoch whose training loss or
     weights are not finite: an estimator must not return a NaN network (as
@@ -420,9 +423,15 @@ class BaseNeuralEstimator(BaseEstimator):
             state.pop(key, None)
         if model is not None:
             state["_model_bytes"] = model_to_bytes(model, include_optimizer=self._resumable())
-        encoder = state.pop("_encoder", None)
-        if encoder is not None:
-            # plain data, so that skops lists only public classes as types to trust
+        encoder = state.get("_encoder")
+        if type(encoder).__name__ in _BUILTIN_ENCODERS and \
+                type(encoder).__module__ == f"{__package__}._targets":
+            # plain data, so that skops lists only public classes as types to trust;
+            # target_encoder_ (scikeras' name) is the same object, restored as an alias
+            del state["_encoder"]
+            if state.get("target_encoder_") is encoder:
+                del state["target_encoder_"]
+                state["_encoder_alias"] = True
             state["_encoder_state"] = (type(encoder).__name__, dict(vars(encoder)))
         return state
 
@@ -430,15 +439,18 @@ class BaseNeuralEstimator(BaseEstimator):
         state = dict(state)
         data = state.pop("_model_bytes", None)
         encoder = state.pop("_encoder_state", None)
+        alias = state.pop("_encoder_alias", False)
         super().__setstate__(state)
         if encoder is not None:
             from . import _targets
 
             kind, attrs = encoder
-            if kind not in ("ClassifierTargetEncoder", "RegressorTargetEncoder"):
+            if kind not in _BUILTIN_ENCODERS:
                 raise ValueError(f"unknown target encoder {kind!r} in the pickled state")
             self._encoder = getattr(_targets, kind).__new__(getattr(_targets, kind))
             self._encoder.__dict__.update(attrs)
+            if alias:
+                self.target_encoder_ = self._encoder
         if data is not None:
             self.model_ = model_from_bytes(data)
             self._after_load()

@@ -211,6 +211,17 @@ def test_custom_target_encoder_is_used_both_ways():
     assert clf.predict_proba(X).shape == (120, 2)
     with pytest.raises(ValueError, match="custom target_encoder"):
         YesNoClassifier(epochs=1).fit(X, y)
+    again = pickle.loads(pickle.dumps(clf))  # a custom encoder pickles as itself
+    assert isinstance(again.target_encoder_, _Labels)
+    np.testing.assert_array_equal(again.predict(X), clf.predict(X))
+
+
+def test_builtin_target_encoder_alias_survives_pickling():
+    clf = NeuralClassifier(model=get_clf, hidden_layer_sizes=(8,), epochs=2,
+                           random_state=0).fit(X, Y)
+    again = pickle.loads(pickle.dumps(clf))
+    assert again.target_encoder_ is again._encoder
+    np.testing.assert_array_equal(again.predict(X), clf.predict(X))
 
 
 def test_metric_classes_survive_pickling():
