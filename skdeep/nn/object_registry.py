@@ -195,8 +195,8 @@ def _builtin_modules():
         regularizers,
     )
 
-    return (layers, losses, metrics, optimizers, initializers, regularizers, constraints,
-            activations, ops)
+    return (layers, losses, metrics, optimizers, optimizers.schedules, initializers,
+            regularizers, constraints, activations, ops)
 
 
 def _builtin(name):

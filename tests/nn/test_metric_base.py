@@ -193,3 +193,52 @@ def test_compiled_metrics_survive_save_and_load(tmp_path):
     assert m["AUC"].get_config()["num_thresholds"] == 50 and m["AUC"].name == "pr"
     assert m["TopKCategoricalAccuracy"].get_config()["k"] == 2
     assert m["TruePositives"].thresholds == [0.2, 0.6]
+
+
+def test_keras_io_metrics_written_with_ops():
+    """The keras.io custom-metric patterns, written with skdeep.nn.ops on the variables."""
+    from skdeep.nn import ops
+
+    class BinaryTruePositives(Metric):
+        def __init__(self, name="binary_true_positives", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.true_positives = self.add_variable(shape=(), initializer="zeros", name="tp")
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            y_true = ops.cast(y_true, "bool")
+            y_pred = ops.cast(y_pred, "bool")
+            values = ops.logical_and(ops.equal(y_true, True), ops.equal(y_pred, True))
+            values = ops.cast(values, self.dtype)
+            if sample_weight is not None:
+                sample_weight = ops.cast(sample_weight, self.dtype)
+                values = ops.multiply(values, ops.broadcast_to(sample_weight,
+                                                               ops.shape(values)))
+            self.true_positives.assign(self.true_positives + ops.sum(values))
+
+        def result(self):
+            return self.true_positives
+
+    m = BinaryTruePositives()
+    m.update_state([1, 0, 1], [1, 1, 1], sample_weight=[1, 2, 3])
+    assert float(m.result()) == 4.0
+    v = m.true_positives
+    assert float(ops.add(v, 1.0)) == 5.0 and float(ops.sqrt(v)) == 2.0
+    assert ops.convert_to_numpy(v).dtype == np.float32
+
+
+def test_weighted_metrics_receive_sample_weights():
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((12, 4)).astype("float32")
+    y = (rng.uniform(size=12) > 0.5).astype("float32")
+    sw = rng.uniform(0.1, 2.0, 12)
+    with backend.seeded(0):
+        model = Sequential([Dense(1, activation="sigmoid", input_shape=(4,))])
+    model.compile(optimizer="sgd", loss="binary_crossentropy", metrics=["precision"],
+                  weighted_metrics=["precision"])
+    logs = model.evaluate(x, y, sample_weight=sw, verbose=0, return_dict=True)
+    pred = model.predict(x, verbose=0)[:, 0] > 0.5
+    from sklearn.metrics import precision_score
+    assert logs["precision"] == pytest.approx(precision_score(y, pred, zero_division=0.0),
+                                              rel=1e-5)
+    assert logs["weighted_precision"] == pytest.approx(
+        precision_score(y, pred, sample_weight=sw, zero_division=0.0), rel=1e-5)

@@ -275,3 +275,24 @@ def test_nadam_state_round_trips_through_get_slots():
     opt.apply_gradients([(np.array([0.05, 0.05]), w1)])
     clone.apply_gradients([(np.array([0.05, 0.05]), w2)])
     np.testing.assert_allclose(w1.value, w2.value, rtol=1e-12)
+
+
+def test_keras_apply_form_and_loss_scale_factor():
+    w = Weight("w", np.array([1.0, 1.0]))
+    opt = optimizers.SGD(learning_rate=0.5, loss_scale_factor=4.0)
+    assert opt.scale_loss(2.0) == 8.0
+    opt.apply([np.array([4.0, -8.0])], [w])  # Keras' apply(grads, variables)
+    np.testing.assert_allclose(w.value, [1.0 - 0.5, 1.0 + 1.0])
+    # inside fit the gradients are exact: the factor changes nothing
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((8, 2)).astype("float32")
+    y = rng.standard_normal((8, 1)).astype("float32")
+    weights = []
+    for factor in (None, 128.0):
+        with backend.seeded(0):
+            model = Sequential([Dense(1, input_shape=(2,))])
+        model.compile(optimizer=optimizers.SGD(0.1, loss_scale_factor=factor), loss="mse")
+        model.fit(x, y, epochs=2, batch_size=4, verbose=0, shuffle=False)
+        weights.append(model.get_weights())
+    for a, b in zip(*weights):
+        np.testing.assert_allclose(a, b)

@@ -68,7 +68,9 @@ class Optimizer:
     ema_momentum : float, default 0.99
     ema_overwrite_frequency : int, optional
     loss_scale_factor : float, optional
-        Gradients are divided by it (the loss is assumed scaled by it).
+        For custom training loops: :meth:`scale_loss` multiplies the loss by it
+        and :meth:`apply_gradients` divides the gradients by it (``fit``'s
+        gradients are exact and are not rescaled).
     gradient_accumulation_steps : int, optional
         Update the weights every that many steps with the mean of the
         accumulated gradients.
@@ -290,14 +292,18 @@ class Optimizer:
         elif self.clipvalue is not None:
             np.clip(grads, -self.clipvalue, self.clipvalue, out=grads)
 
-    def apply(self, params, grads):
-        """One optimizer step on the flat ``params`` from ``grads`` (both modified in place)."""
+    def apply(self, params, grads=None):
+        """One optimizer step on the flat ``params`` from ``grads`` (both modified in place).
+
+        Keras' form ``apply(grads, trainable_variables)`` with lists is accepted too
+        (see :meth:`apply_gradients`).
+        """
+        if isinstance(params, (list, tuple)):
+            return self.apply_to(params, list(grads))
         pending = getattr(self, "_pending", None)
         if pending is not None:
             self._pending = None
             self.set_slots(pending)
-        if self.loss_scale_factor is not None:
-            grads /= grads.dtype.type(self.loss_scale_factor)
         steps = self.gradient_accumulation_steps
         update = not steps or (self._iterations + 1) % steps == 0
         if steps:
@@ -336,7 +342,7 @@ class Optimizer:
         variables = self._variables or []
         chosen = None if var_list is None else {id(v) for v in var_list}
         for k, w in enumerate(variables):
-            if chosen is None or id(w) in chosen:
+            if (chosen is None or id(w) in chosen) and hasattr(w, "value"):
                 a, b = self._offsets[k], self._offsets[k + 1]
                 w.value[...] = average[a:b].reshape(w.value.shape)
 
@@ -344,6 +350,11 @@ class Optimizer:
         """Keras' ``apply_gradients(zip(grads, weights))`` for weights outside a fit."""
         pairs = [(g, v) for g, v in grads_and_vars if g is not None]
         return self.apply_to([np.asarray(g) for g, _ in pairs], [v for _, v in pairs])
+
+    def scale_loss(self, loss):
+        """``loss * loss_scale_factor`` for custom training loops (Keras); the
+        gradients given to :meth:`apply_gradients` are divided by the factor."""
+        return loss if self.loss_scale_factor is None else loss * self.loss_scale_factor
 
     def apply_to(self, grads, variables):
         """``apply`` on a list of gradient arrays and the weights they belong to."""
@@ -363,6 +374,9 @@ class Optimizer:
                 self._track_variables(variables)
         params = np.concatenate([v.ravel() for v in values]).astype(dtype, copy=False)
         flat = np.concatenate([np.asarray(g, dtype).ravel() for g in grads])
+        if self.loss_scale_factor is not None:
+            # fit computes exact gradients; only custom loops scale the loss
+            flat /= flat.dtype.type(self.loss_scale_factor)
         self.apply(params, flat)
         for k, v in enumerate(values):
             v[...] = params[offsets[k]:offsets[k + 1]].reshape(v.shape)
