@@ -199,8 +199,12 @@ def _builtin_modules():
             regularizers, constraints, activations, ops)
 
 
-def _builtin(name):
-    for module in _builtin_modules():
+def _builtin(name, module_name=None):
+    modules = _builtin_modules()
+    if module_name:  # prefer the family the file names (".ops." vs ".activations")
+        parts = set(str(module_name).split("."))
+        modules = sorted(modules, key=lambda m: m.__name__.rpartition(".")[2] not in parts)
+    for module in modules:
         obj = getattr(module, name, None)
         if obj is not None and (inspect.isclass(obj) or callable(obj)):
             return obj
@@ -278,7 +282,8 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwar
         return load_lambda(inner, safe_mode, what="a lambda")
     if class_name == "function":
         name = inner if isinstance(inner, str) else None
-        fn = lookup(name, None, custom_objects) or (name and _builtin(name.rpartition(">")[2]))
+        fn = lookup(name, None, custom_objects) or (
+            name and _builtin(name.rpartition(">")[2], config.get("module")))
         if fn is None:
             raise ValueError(f"Unknown function {name!r}: register it with "
                              "register_keras_serializable or pass custom_objects")

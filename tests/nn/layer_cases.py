@@ -417,3 +417,59 @@ LAYER_CASES += [
     pytest.param(lambda: seeded_dropout(RandomCrop(3, 2)), randn(2, 5, 4, 1), {},
                  id="RandomCrop-training"),
 ]
+
+# --- custom call() layers through the ops tape, Lambda and symbolic op nodes (issue 11) ---
+from skdeep.nn import ops, saving  # noqa: E402
+from skdeep.nn.layers import Lambda, Layer  # noqa: E402
+from skdeep.nn.layers._symbolic import OpLayer  # noqa: E402
+
+
+@saving.register_keras_serializable(package="LayerCases")
+class CaseOpsDense(Layer):
+    """Dense written with ops: matmul, bias broadcast, activation."""
+
+    def __init__(self, units, activation=None, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.activation = activation
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(input_shape[-1], self.units), name="kernel")
+        self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
+
+    def call(self, inputs):
+        y = inputs @ self.kernel + self.bias
+        return ops.gelu(y) if self.activation == "gelu" else y
+
+    def get_config(self):
+        return dict(super().get_config(), units=self.units, activation=self.activation)
+
+
+@saving.register_keras_serializable(package="LayerCases")
+class CaseBlock(Layer):
+    """A custom block owning a built-in (fused-kernel) layer and a custom one."""
+
+    def __init__(self, units=3, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.dense = Dense(units, activation="tanh")
+        self.head = [CaseOpsDense(units, activation="gelu")]
+
+    def call(self, inputs, training=None):
+        h = self.dense(inputs)
+        return ops.concatenate([self.head[0](h) * h, ops.mean(inputs, -1, keepdims=True)], -1)
+
+
+LAYER_CASES += [
+    pytest.param(nonzero(lambda: CaseOpsDense(3, activation="gelu"), (5,)), randn(4, 5), {},
+                 id="custom-call-ops-dense"),
+    pytest.param(nonzero(lambda: CaseOpsDense(2), (4,)), randn(2, 3, 4), {},
+                 id="custom-call-ops-dense-rank3"),
+    pytest.param(nonzero(lambda: CaseBlock(3), (4,)), randn(4, 4), {},
+                 id="custom-call-block-with-builtin-sublayer"),
+    pytest.param(lambda: Lambda(ops.softplus), randn(3, 4), {}, id="lambda-named-op"),
+    pytest.param(lambda: OpLayer("multiply", constants={1: 2.5}), randn(3, 4), {},
+                 id="op-node-multiply-constant"),
+    pytest.param(lambda: OpLayer("matmul"), several((2, 3, 4), (2, 4, 2)), {},
+                 id="op-node-matmul-two-inputs"),
+]

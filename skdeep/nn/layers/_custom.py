@@ -278,6 +278,8 @@ class CallLayerMixin:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        if "build" in cls.__dict__ and not getattr(cls.__dict__["build"], "_marks_built", False):
+            cls.build = _marking_built(cls.__dict__["build"])
         if "call" in cls.__dict__ and "forward" not in cls.__dict__:
             cls.forward = _forward_via_call
             cls._call_defined = True
@@ -355,6 +357,21 @@ class CallLayerMixin:
         return config if _json_ready(config) else None
 
 
+def _marking_built(build):
+    """``build`` that also sets ``built``, as Keras does, so that a layer built
+    by calling ``layer.build(shape)`` directly is not built again."""
+    import functools
+
+    @functools.wraps(build)
+    def wrapper(self, *args, **kwargs):
+        result = build(self, *args, **kwargs)
+        self.built = True
+        return result
+
+    wrapper._marks_built = True
+    return wrapper
+
+
 def _forward_via_call(self, inputs, ctx, **kwargs):
     return call_forward(self, inputs, ctx, **kwargs)
 
@@ -375,3 +392,9 @@ def merge_auto_config(layer, base):
 
 def active_tape():
     return _core.active_tape()
+
+
+def build_sublayers(layer, input_shape):
+    """Build a ``call()`` layer's unbuilt sublayers by one probe call."""
+    if any(not sub.built for sub in tracked_layers(layer)):
+        infer_output_shape(layer, input_shape)

@@ -383,6 +383,10 @@ class Layer(_custom.CallLayerMixin):
     # ------------------------------------------------------------- shapes
     def build(self, input_shape):
         self.built = True
+        if self._call_defined:
+            # Keras 3 builds the sublayers of a layer without build() by running
+            # call() once (on a probe batch, without side effects)
+            _custom.build_sublayers(self, input_shape)
 
     def compute_output_shape(self, input_shape):
         return input_shape
