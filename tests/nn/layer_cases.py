@@ -419,9 +419,9 @@ LAYER_CASES += [
 ]
 
 # --- custom call() layers through the ops tape, Lambda and symbolic op nodes (issue 11) ---
-from skdeep.nn import ops, saving  # noqa: E402
-from skdeep.nn.layers import Lambda, Layer  # noqa: E402
-from skdeep.nn.layers._symbolic import OpLayer  # noqa: E402
+from skdeep.nn import ops, saving
+from skdeep.nn.layers import Lambda, Layer
+from skdeep.nn.layers._symbolic import OpLayer
 
 
 @saving.register_keras_serializable(package="LayerCases")
