@@ -3,9 +3,9 @@ import numpy as np
 
 from ..nn.layers.base import InputLayer
 from ..nn.model import Model
-from . import _layers, _recurrent
+from . import _layers, _layers_extra, _recurrent
 
-CONVERTERS = {**_layers.CONVERTERS, **_recurrent.CONVERTERS}
+CONVERTERS = {**_layers.CONVERTERS, **_layers_extra.CONVERTERS, **_recurrent.CONVERTERS}
 
 
 def supported_layers() -> list[str]:

@@ -96,8 +96,7 @@ def _check_channels_last(layer):
         raise NotImplementedError(f"{layer.name}: ONNX export supports channels_last only")
 
 
-def _padding_attrs(layer, kernel, dilation):
-    pad = layer.get_config()["padding"]
+def _padding_attrs(pad, name, kernel, dilation):
     if pad == "same":
         return {"auto_pad": "SAME_UPPER"}
     if pad == "valid":
@@ -105,7 +104,7 @@ def _padding_attrs(layer, kernel, dilation):
     if pad == "causal":
         left = (kernel[0] - 1) * dilation[0]
         return {"pads": [left, 0]}
-    raise NotImplementedError(f"{layer.name}: padding {pad!r} is not exported")
+    raise NotImplementedError(f"{name}: padding {pad!r} is not exported")
 
 
 def _conv(g, layer, inputs, shapes):
@@ -122,7 +121,8 @@ def _conv(g, layer, inputs, shapes):
     if cfg["use_bias"]:
         ins.append(g.const(w[1], f"{layer.name}_bias"))
     y = g.op("Conv", ins, kernel_shape=ks, strides=strides, dilations=dil,
-             group=int(cfg.get("groups", 1) or 1), **_padding_attrs(layer, ks, dil))
+             group=int(cfg.get("groups", 1) or 1),
+             **_padding_attrs(cfg["padding"], layer.name, ks, dil))
     y = _to_channels_last(g, y, rank, f"{layer.name}_pre")
     return [activation(g, cfg["activation"], y, layer.name)]
 
@@ -134,7 +134,7 @@ def _pool(op_type):
         nd = rank - 2
         ks = [int(k) for k in np.broadcast_to(cfg["pool_size"], (nd,))]
         strides = [int(s) for s in np.broadcast_to(cfg["strides"] or cfg["pool_size"], (nd,))]
-        attrs = _padding_attrs(layer, ks, [1] * nd)
+        attrs = _padding_attrs(cfg["padding"], layer.name, ks, [1] * nd)
         if op_type == "AveragePool":
             attrs["count_include_pad"] = 0  # Keras averages over the valid cells only
         y = g.op(op_type, [_to_channels_first(g, inputs[0], rank)], kernel_shape=ks,

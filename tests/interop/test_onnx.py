@@ -218,3 +218,25 @@ def test_opsets(opset):
     for bad in (11, 99):
         with pytest.raises(ValueError, match="target_opset"):
             to_onnx(model, target_opset=bad)
+
+
+@pytest.mark.parametrize("padding", ["valid", "same"])
+def test_depthwise_separable_padding_cropping(padding):
+    inp = Input(shape=(7, 6, 3))
+    x = L.ZeroPadding2D(((1, 0), (2, 1)))(inp)
+    x = L.DepthwiseConv2D(3, depth_multiplier=2, padding=padding, activation="relu")(x)
+    x = L.SeparableConv2D(4, 2, depth_multiplier=2, padding=padding, strides=2)(x)
+    x = L.Cropping2D(((1, 0), (0, 1)))(x)
+    y = L.Reshape((-1, 4))(x)
+    y = L.SeparableConv1D(3, 2, padding=padding)(L.DepthwiseConv1D(2, padding=padding)(y))
+    y = L.Cropping1D((1, 0))(L.ZeroPadding1D(2)(y))
+    model = _randomize(Model(inp, L.Flatten()(y)))
+    _check(model, RNG.normal(size=(2, 7, 6, 3)).astype(np.float32))
+
+
+def test_activation_layers_layer_norm_rescaling():
+    model = Sequential([L.Rescaling(0.5, offset=0.1, input_shape=(3, 4)), L.Dense(4),
+                        L.ReLU(max_value=1.5, negative_slope=0.1, threshold=0.2),
+                        L.LeakyReLU(0.1), L.PReLU(shared_axes=[1]), L.ELU(0.7),
+                        L.LayerNormalization(), L.ReLU(), L.Softmax(axis=1)])
+    _check(_randomize(model), RNG.normal(size=(5, 3, 4)).astype(np.float32))
