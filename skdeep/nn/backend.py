@@ -109,22 +109,27 @@ def thread_limits(n_threads=None):
 
     ``None`` keeps the current settings; negative values count back from the
     number of cores (-1: all cores), as scikit-learn's ``n_jobs`` does.
-    Settings are always restored on exit.
+    Settings are always restored on exit, also when sections running in
+    several threads end in another order than they began.
     """
     if n_threads is None:
         yield
         return
     import numba
-    from threadpoolctl import threadpool_limits
+
+    from . import threads
 
     n_cores = numba.config.NUMBA_NUM_THREADS
     if n_threads < 0:
         n_threads = max(1, n_cores + 1 + n_threads)
     n_threads = int(max(1, min(n_threads, n_cores)))
+    # Numba's thread count is per thread: saving and restoring it here is
+    # exact. BLAS's is per process: threads.blas_limit counts the active
+    # limits so that concurrent sections may end in any order.
     old = numba.get_num_threads()
     try:
         numba.set_num_threads(n_threads)
-        with threadpool_limits(limits=n_threads, user_api="blas"):
+        with threads.blas_limit(n_threads):
             yield
     finally:
         numba.set_num_threads(old)

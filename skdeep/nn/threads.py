@@ -7,9 +7,10 @@ running nogil Numba kernels. Waiting threads sleep, unlike Numba's parallel
 pool next to OpenBLAS's, which spin against each other on few cores
 (measured here: 10-20x slower steps when other processes share the cores).
 
-While blocks run, BLAS is held at one thread (:func:`single_threaded_blas`,
-reference-counted so that overlapping sections from several threads restore
-the setting only when the last one ends). The number of blocks follows
+While blocks run, BLAS is held at one thread (:func:`single_threaded_blas`).
+Limits are counted, not saved and restored (:class:`BlasLimit`): with
+sections from several threads overlapping in any order, BLAS runs the
+smallest active limit, and its own setting again when the last one ends. The number of blocks follows
 ``numba.get_num_threads()``, which ``backend.thread_limits``, the estimators'
 ``n_jobs`` and joblib's workers set.
 """
@@ -21,8 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numba
 
 _lock = threading.Lock()
-_state = {"pool": None, "pid": None, "users": 0, "saved": None, "libs": None,
-          "n_modules": 0}
+_state = {"pool": None, "pid": None, "libs": None, "n_modules": 0, "baseline": {}}
 
 
 def _blas_libs():
@@ -38,30 +38,78 @@ def _blas_libs():
     return _state["libs"]
 
 
-class _SingleThreadedBlas:
+class BlasLimit:
+    """Context manager: BLAS at (most) ``n`` threads inside.
+
+    BLAS's thread count is process-wide, while limited sections run in
+    several threads at once (two ``n_jobs=1`` fits in joblib threads, a
+    layer's blocks inside a fit). Saving and restoring the setting around
+    each section breaks when they end in another order than they began (the
+    last one out restored a value another section had set, and OpenBLAS
+    stayed at one thread). So the active limits are counted instead: while
+    any is active, BLAS runs the smallest of them; when the last ends, every
+    library gets back the thread count it had before the first began.
+    """
+
+    __slots__ = ("n", "_entered")
+
+    def __init__(self, n):
+        self.n = max(1, int(n))
+        self._entered = False
+
     def __enter__(self):
         with _lock:
-            if _state["users"] == 0:
-                libs = _state["active"] = _blas_libs()
-                _state["saved"] = [lib.num_threads for lib in libs]
-                for lib, n in zip(libs, _state["saved"]):
-                    if n != 1:
-                        lib.set_num_threads(1)
-            _state["users"] += 1
+            if not _active:
+                _state["baseline"] = {}
+            _active.append(self.n)
+            self._entered = True
+            _apply_limits()
         return self
 
     def __exit__(self, *exc):
         with _lock:
-            _state["users"] -= 1
-            if _state["users"] == 0:
-                for lib, n in zip(_state["active"], _state["saved"]):
-                    if n != 1:
-                        lib.set_num_threads(n)
+            if self._entered:
+                self._entered = False
+                _active.remove(self.n)
+                _apply_limits()
+
+
+_active = []  # the limits of the sections running now (a multiset)
+
+
+def _apply_limits():
+    """Set every BLAS library to min(active limits), or back to its baseline
+    when none is active (call with ``_lock`` held)."""
+    baseline = _state.setdefault("baseline", {})
+    for lib in _blas_libs():
+        key = getattr(lib, "filepath", None) or id(lib)
+        current = lib.num_threads
+        if key not in baseline:  # first seen now: its count is its own setting
+            baseline[key] = current
+        want = min(_active) if _active else baseline[key]
+        if current != want:
+            lib.set_num_threads(want)
+    if not _active:
+        _state["baseline"] = {}
+
+
+class _SingleThreadedBlas(BlasLimit):
+    __slots__ = ()
+
+    def __init__(self):
+        super().__init__(1)
 
 
 def single_threaded_blas():
-    """Context manager: BLAS at one thread inside, the previous setting after."""
+    """Context manager: BLAS at one thread inside, the previous setting after
+    (correct under any interleaving of sections from several threads, see
+    :class:`BlasLimit`)."""
     return _SingleThreadedBlas()
+
+
+def blas_limit(n_threads):
+    """Context manager: BLAS at most ``n_threads`` threads inside (see :class:`BlasLimit`)."""
+    return BlasLimit(n_threads)
 
 
 def _pool():
