@@ -21,7 +21,8 @@ _KEY = re.compile(r"w\d+\Z")
 # negative values are impossible and would give NaN square roots.
 NONNEGATIVE_SLOTS = frozenset({"v", "vhat", "velocity", "velocities", "accumulator",
                                "accumulators", "u", "accumulated_grads",
-                               "accumulated_delta_vars"})
+                               "accumulated_delta_vars", "accumulated_grad",
+                               "accumulated_delta_var", "norm", "u_product"})
 # Largest dimension accepted in a manifest or config shape.
 _MAX_DIM = 1 << 40
 
@@ -68,7 +69,8 @@ class SavedFile:
         if "optimizer.npz" not in self.archive:
             return None
         n_params = sum(int(np.prod(s)) for s in self.weight_shapes())
-        names = ["iterations", *getattr(optimizer, "_slot_names", ())]
+        names = (optimizer._saved_state_names() if hasattr(optimizer, "_saved_state_names")
+                 else ["iterations", *getattr(optimizer, "_slot_names", ())])
         limit = _limits.npz_size_bound([(n_params,)] * len(names))
         data = self.archive.read("optimizer.npz", limit)
         where = f"{self.desc}: cannot read 'optimizer.npz'"

@@ -296,3 +296,27 @@ def test_keras_apply_form_and_loss_scale_factor():
         weights.append(model.get_weights())
     for a, b in zip(*weights):
         np.testing.assert_allclose(a, b)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: optimizers.Nadam(schedules.ExponentialDecay(0.1, 2, 0.5)),
+    lambda: optimizers.Adam(0.05, use_ema=True, ema_momentum=0.5),
+    lambda: optimizers.SGD(0.1, gradient_accumulation_steps=3),
+    lambda: optimizers.Adadelta(1.0), lambda: optimizers.Ftrl(0.1, beta=0.1)],
+    ids=["nadam-schedule", "adam-ema", "sgd-accumulation", "adadelta", "ftrl"])
+def test_full_state_survives_the_skdeep_format(tmp_path, make):
+    from skdeep.nn import load_model
+
+    rng = np.random.default_rng(0)
+    x = rng.random((8, 3)).astype("float32")
+    y = rng.random((8, 1)).astype("float32")
+    with backend.seeded(0):
+        model = Sequential([Dense(1, input_shape=(3,))])
+    model.compile(optimizer=make(), loss="mse")
+    model.fit(x, y, epochs=2, batch_size=3, verbose=0)
+    model.save(tmp_path / "m.skdeep")
+    loaded = load_model(tmp_path / "m.skdeep")
+    model.fit(x, y, epochs=1, batch_size=3, verbose=0, shuffle=False)
+    loaded.fit(x, y, epochs=1, batch_size=3, verbose=0, shuffle=False)
+    for a, b in zip(model.get_weights(), loaded.get_weights()):
+        np.testing.assert_array_equal(a, b)

@@ -1,4 +1,6 @@
 """Nadam, Adamax, Adadelta, Lion and Ftrl with Keras 3 formulas and defaults."""
+import numpy as np
+
 from ..kernels import optim as _k
 from .base import Optimizer, _check_fraction, _check_positive
 
@@ -26,11 +28,11 @@ class Nadam(Optimizer):
         self._u_product = 1.0
 
     def _scalar_state(self):
-        return {"u_product": self._u_product}
+        return {"u_product": np.array([self._u_product])}
 
     def _set_scalar_state(self, state):
         if "u_product" in state:
-            self._u_product = float(state["u_product"])
+            self._u_product = float(np.asarray(state["u_product"]).reshape(-1)[0])
 
     def _update(self, params, grads, step, lr):
         b1 = self.beta_1

@@ -231,7 +231,17 @@ class Optimizer:
         return state
 
     def _scalar_state(self):
+        """Extra state as 1-element vectors (saved with the slots)."""
         return {}
+
+    def _saved_state_names(self):
+        """Every name :meth:`get_slots` may hold (the loader reads only these)."""
+        names = ["iterations", *self._slot_names]
+        if self.use_ema:
+            names.append("average")
+        if self.gradient_accumulation_steps:
+            names.append("gradient_accumulator")
+        return names + list(self._scalar_state())
 
     def _set_scalar_state(self, state):
         pass
