@@ -155,9 +155,13 @@ def test_meta_attributes_before_building():
     assert clf.target_encoder_ is clf._encoder and clf.X_shape_ == X.shape
 
 
+def _half(a):
+    return a / 2.0
+
+
 class _Halve(FunctionTransformer):
     def __init__(self):
-        super().__init__(func=lambda a: a / 2.0)
+        super().__init__(func=_half)
 
     def get_metadata(self):
         return {"halved_": True}
@@ -230,3 +234,18 @@ def test_metric_classes_survive_pickling():
     assert "r2_score" in reg.history_
     again = pickle.loads(pickle.dumps(reg))
     np.testing.assert_allclose(again.predict(XR), reg.predict(XR))
+
+
+def test_pickles_keep_encoders_and_custom_ones():
+    clf = NeuralClassifier(model=get_clf, hidden_layer_sizes=(3,), epochs=1).fit(X, Y)
+    again = pickle.loads(pickle.dumps(clf))
+    assert again.target_encoder_ is again._encoder
+    np.testing.assert_array_equal(again.feature_encoder_.transform(X[:2]), X[:2])
+    y = np.where(Y == 1, "yes", "no")
+    custom = YesNoClassifier(model=get_clf, hidden_layer_sizes=(3,),
+                             loss="binary_crossentropy", epochs=1).fit(X, y)
+    restored = pickle.loads(pickle.dumps(custom))
+    assert isinstance(restored.target_encoder_, _Labels)
+    np.testing.assert_array_equal(restored.predict(X), custom.predict(X))
+    halved = HalvedRegressor(model=get_reg, epochs=1).fit(XR, YR)
+    np.testing.assert_allclose(pickle.loads(pickle.dumps(halved)).predict(XR), halved.predict(XR))
