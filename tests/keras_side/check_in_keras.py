@@ -12,7 +12,7 @@ import os
 import sys
 import traceback
 
-os.environ.setdefault("KERAS_BACKEND", "jax")
+os.environ.setdefault("KERAS_BACKEND", "numpy")  # inference only: no XLA compile wait
 
 import keras
 import numpy as np

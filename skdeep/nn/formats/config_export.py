@@ -39,54 +39,15 @@ def keras_layers(model):
 
     Keras orders a functional model's layers by depth from the outputs, ties
     broken by depth-first discovery order; that order names the weight groups
-    in its files (``layers/dense_3``), so it is reproduced exactly.
+    in its files (``layers/dense_3``). skdeep's ``Model.layers`` keeps the
+    same order, so this is ``model.layers`` (with the InputLayers).
     """
     from ..model import Sequential
 
     if isinstance(model, Sequential):
         return list(model._stack)
-    if getattr(model, "_call_defined", False):  # subclassed: the layers assigned as attributes
-        return model.layers
     model._ensure_graph()
-    inputs = model._input_tensors
-    input_ids = {id(t) for t in inputs}
-    finished, order, index = set(), [], {}
-
-    def visit(tensor):
-        node = tensor.node
-        if id(node) in finished:
-            return
-        is_input = isinstance(node.layer, InputLayer)
-        if not is_input and id(tensor) in input_ids:
-            finished.add(id(node))
-            return
-        index.setdefault(id(node.layer), (len(index), node.layer))
-        if not is_input:
-            for t in node.inputs:
-                visit(t)
-        finished.add(id(node))
-        order.append(node)
-
-    for t in model._output_tensors:
-        visit(t)
-    in_graph = {id(n) for n in order}
-    node_depth, layer_depth = {}, {}
-    for node in reversed(order):
-        depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(id(node.layer), 0))
-        layer_depth[id(node.layer)] = depth
-        node_depth[id(node)] = depth
-        if isinstance(node.layer, InputLayer):
-            continue
-        for t in node.inputs:
-            if id(t.node) in in_graph:
-                node_depth[id(t.node)] = max(depth + 1, node_depth.get(id(t.node), 0))
-    for t in inputs:
-        layer = t.node.layer
-        if isinstance(layer, InputLayer) and id(layer) not in layer_depth:
-            layer_depth[id(layer)] = 0
-            index[id(layer)] = (-1, layer)
-    return [layer for _, (_, layer) in sorted(
-        index.items(), key=lambda kv: (-layer_depth[kv[0]], kv[1][0]))]
+    return list(model._all_layers)
 
 
 def _model_nodes(model):
@@ -124,11 +85,34 @@ def _keras_object(value, kind, what):
             "registered_name": None}
 
 
-def _check_args(config, allowed, what):
+def _defaults(cls):
+    """Constructor defaults of ``cls`` (following ``**kwargs`` up the hierarchy)."""
+    import inspect
+
     out = {}
+    for klass in getattr(cls, "__mro__", ()):
+        init = klass.__dict__.get("__init__")
+        if init is None:
+            continue
+        params = inspect.signature(init).parameters
+        for n, p in params.items():
+            if p.default is not p.empty:
+                out.setdefault(n, p.default)
+        if not any(p.kind == p.VAR_KEYWORD for p in params.values()):
+            break
+    return out
+
+
+def _check_args(config, allowed, what, cls=None):
+    """The entries Keras accepts; others must be None or skdeep's default (whose
+    behaviour is Keras' own), or the save fails naming them."""
+    out = {}
+    defaults = _defaults(cls) if cls is not None else {}
     for key, value in config.items():
         if key in allowed:
             out[key] = value
+        elif key in defaults and defaults[key] == value:
+            continue
         elif value is not None and key not in _DEFAULTS_TO_DROP:
             raise KerasExportError(f"{what} sets {key}={value!r}, which Keras does not support; "
                                    "save it in skdeep's own format (a '.skdeep' file)")
@@ -152,7 +136,7 @@ def _layer_config(layer, config, class_name):
         elif key.rsplit("_", 1)[-1] in ("initializer", "regularizer", "constraint"):
             value = _keras_object(value, key.rsplit("_", 1)[-1], what)
         out[key] = value
-    return _check_args(out, allowed, what)
+    return _check_args(out, allowed, what, type(layer))
 
 
 def _sublayer(entry):

@@ -237,13 +237,6 @@ class _Context:
             found = self.lookup(function)
             if found is not None:
                 return found
-            if function.get("class_name") == "function":  # a built-in op or activation
-                from ..object_registry import deserialize_keras_object
-
-                try:
-                    return deserialize_keras_object(function, self.custom)
-                except ValueError:
-                    pass
         raise KerasFormatError(f"{what} calls the function {function!r:.200}, unknown to "
                                "skdeep: pass it in custom_objects or register it with "
                                "register_keras_serializable")
@@ -375,10 +368,8 @@ class _Context:
     def kwargs(kwargs, functional):
         out = {}
         for key, value in kwargs.items():
-            if key in ("mask", "training") or value is None:
-                # masks propagate through skdeep's graph on their own; Keras records
-                # training=False for calls made while building, not as a user's choice
-                continue
+            if key == "mask" or value is None:
+                continue  # masks propagate through skdeep's graph on their own
             if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
                 raise KerasFormatError(f"A layer call with a tensor keyword argument "
                                        f"{key!r} is not supported by skdeep")

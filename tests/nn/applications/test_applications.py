@@ -41,6 +41,9 @@ def _rows(model):
     ("MobileNetV2", lambda: applications.MobileNetV2(weights=None)),
 ])
 def test_architecture_equals_keras(listing, name, build):
+    from skdeep.nn import backend
+
+    backend.clear_session()  # default names (global_average_pooling2d) as in a fresh Keras
     model = build()
     ref = listing[name]
     assert model.name == ref["name"]
