@@ -29,6 +29,33 @@ except ImportError:  # pragma: no cover - older scikit-learn
         return estimator._validate_data(X, y, **kwargs)
 
 
+def _custom_layer_classes(model):
+    """``{class name: class}`` of the layers in ``model`` (nested models and
+    sublayers included) that the safe format cannot find by name: neither
+    skdeep's nor registered. Classes defined inside functions are left out
+    (pickle cannot store them by reference); loading then names them."""
+    from ..nn.model import Model
+    from ..nn.object_registry import get_registered_name
+    from ..nn.saving import _layer_classes
+
+    known = _layer_classes()
+    found, stack, seen = {}, [model], set()
+    while stack:
+        layer = stack.pop()
+        if id(layer) in seen:
+            continue
+        seen.add(id(layer))
+        cls = type(layer)
+        resolvable = known.get(get_registered_name(cls)) is cls or known.get(cls.__name__) is cls
+        if not resolvable and cls.__module__.partition(".")[0] != "skdeep" \
+                and "<locals>" not in cls.__qualname__:
+            found[cls.__name__] = cls
+        if isinstance(layer, Model):
+            stack.extend(layer.layers if layer._graph_ready or hasattr(layer, "_stack") else [])
+        stack.extend(getattr(layer, "sublayers", None) or [])
+    return found
+
+
 def _extended(history, new):
     """A new history dict: ``history``'s lists followed by the epochs of ``new``."""
     out = {key: list(values) for key, values in history.items()}
@@ -423,6 +450,14 @@ class BaseNeuralEstimator(BaseEstimator):
             state.pop(key, None)
         if model is not None:
             state["_model_bytes"] = model_to_bytes(model, include_optimizer=self._resumable())
+            classes = _custom_layer_classes(model)
+            if classes:
+                # The classes themselves: pickle stores them by reference and
+                # imports their module when loading (loky's cloudpickle sends
+                # __main__ classes by value), as for any pickled object. The
+                # model file inside stays a safe-format file: load_model
+                # itself never imports anything.
+                state["_custom_layer_classes"] = classes
         encoder = state.get("_encoder")
         if type(encoder).__name__ in _BUILTIN_ENCODERS and \
                 type(encoder).__module__ == f"{__package__}._targets":
@@ -438,6 +473,7 @@ class BaseNeuralEstimator(BaseEstimator):
     def __setstate__(self, state):
         state = dict(state)
         data = state.pop("_model_bytes", None)
+        classes = state.pop("_custom_layer_classes", None)
         encoder = state.pop("_encoder_state", None)
         alias = state.pop("_encoder_alias", False)
         super().__setstate__(state)
@@ -452,7 +488,7 @@ class BaseNeuralEstimator(BaseEstimator):
             if alias:
                 self.target_encoder_ = self._encoder
         if data is not None:
-            self.model_ = model_from_bytes(data)
+            self.model_ = model_from_bytes(data, custom_objects=classes)
             self._after_load()
 
     def _resumable(self):
