@@ -304,7 +304,12 @@ def test_keras_apply_form_and_loss_scale_factor():
     lambda: optimizers.SGD(0.1, gradient_accumulation_steps=3),
     lambda: optimizers.Adadelta(1.0), lambda: optimizers.Ftrl(0.1, beta=0.1)],
     ids=["nadam-schedule", "adam-ema", "sgd-accumulation", "adadelta", "ftrl"])
-def test_full_state_survives_the_skdeep_format(tmp_path, make):
+@pytest.mark.parametrize("suffix", ["skdeep", "keras"])
+def test_full_state_survives_saving(tmp_path, make, suffix):
+    """Both formats keep everything (in .keras in Keras' variable order: iteration,
+    learning_rate unless scheduled, EMA averages, accumulators, slots, Nadam's u_product)."""
+    import warnings
+
     from skdeep.nn import load_model
 
     rng = np.random.default_rng(0)
@@ -314,8 +319,10 @@ def test_full_state_survives_the_skdeep_format(tmp_path, make):
         model = Sequential([Dense(1, input_shape=(3,))])
     model.compile(optimizer=make(), loss="mse")
     model.fit(x, y, epochs=2, batch_size=3, verbose=0)
-    model.save(tmp_path / "m.skdeep")
-    loaded = load_model(tmp_path / "m.skdeep")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no state left behind
+        model.save(tmp_path / f"m.{suffix}")
+        loaded = load_model(tmp_path / f"m.{suffix}")
     model.fit(x, y, epochs=1, batch_size=3, verbose=0, shuffle=False)
     loaded.fit(x, y, epochs=1, batch_size=3, verbose=0, shuffle=False)
     for a, b in zip(model.get_weights(), loaded.get_weights()):

@@ -1,8 +1,10 @@
 """Optimizer state <-> Keras 3's optimizer variables.
 
-Keras keeps ``[iteration, learning_rate]`` then, per slot family, one
-variable per trainable weight in ``model.trainable_variables`` order
-(Adam interleaves momentum and velocity per weight). skdeep keeps one flat
+Keras keeps ``iteration``, then ``learning_rate`` (unless it is a schedule or a
+callable), then the EMA averages and the gradient accumulators (when used),
+then, per slot family, one variable per trainable weight in
+``model.trainable_variables`` order (Adam interleaves momentum and velocity
+per weight), then scalars such as Nadam's ``u_product``. skdeep keeps one flat
 buffer per slot in its trainer's weight order; the two are matched through
 the weights themselves.
 """
@@ -18,22 +20,35 @@ __all__ = ["keras_optimizer_vars", "restore_optimizer_vars"]
 def _families(opt):
     """Keras' variable families: tuples of skdeep slot names created together."""
     name = type(opt).__name__
-    if getattr(opt, "use_ema", False) or getattr(opt, "gradient_accumulation_steps", None):
-        return None  # Keras puts EMA averages / accumulators first: no layout written yet
+    base = (([("average",)] if getattr(opt, "use_ema", False) else [])
+            + ([("gradient_accumulator",)] if getattr(opt, "gradient_accumulation_steps", None)
+               else []))
     if name in ("Adam", "AdamW"):
-        return [("m", "v")] + ([("vhat",)] if getattr(opt, "amsgrad", False) else [])
-    if name == "SGD":
-        return [("momentum",)] if getattr(opt, "momentum", 0) else []
-    if name == "RMSprop":
-        return ([("velocity",)] + ([("momentum",)] if getattr(opt, "momentum", 0) > 0 else [])
-                + ([("average_gradient",)] if getattr(opt, "centered", False) else []))
-    if name == "Adagrad":
-        return [("accumulator",)]
-    # the same per-weight interleaving for the other Keras 3 optimizers (Nadam's
-    # trailing u_product scalar has no place here yet)
-    return {"Adamax": [("momentum", "norm")],
-            "Adadelta": [("accumulated_grad", "accumulated_delta_var")],
-            "Lion": [("momentum",)], "Ftrl": [("accumulator", "linear")]}.get(name)
+        own = [("m", "v")] + ([("vhat",)] if getattr(opt, "amsgrad", False) else [])
+    elif name == "SGD":
+        own = [("momentum",)] if getattr(opt, "momentum", 0) else []
+    elif name == "RMSprop":
+        own = ([("velocity",)] + ([("momentum",)] if getattr(opt, "momentum", 0) > 0 else [])
+               + ([("average_gradient",)] if getattr(opt, "centered", False) else []))
+    else:
+        own = {"Adagrad": [("accumulator",)], "Nadam": [("momentum", "velocity")],
+               "Adamax": [("momentum", "norm")],
+               "Adadelta": [("accumulated_grad", "accumulated_delta_var")],
+               "Lion": [("momentum",)], "Ftrl": [("accumulator", "linear")]}.get(name)
+    return None if own is None else base + own
+
+
+def _has_lr_variable(opt):
+    """Keras stores the learning rate as a variable only when it is a plain float."""
+    from ..optimizers import schedules
+
+    lr = getattr(opt, "_learning_rate", None)
+    return not (isinstance(lr, schedules.LearningRateSchedule) or callable(lr))
+
+
+def _scalars(opt):
+    """Trailing scalar variables (name in skdeep's state, Keras dtype)."""
+    return [("u_product", "float32")] if type(opt).__name__ == "Nadam" else []
 
 
 def keras_trainable_weights(model):
@@ -101,11 +116,15 @@ def keras_optimizer_vars(model):
             return _initial(opt, slot, w.shape, w.dtype)
         return slots[slot][offsets[i]:offsets[i + 1]].reshape(w.shape).copy()
 
-    arrays = [np.array(opt.iterations, dtype=np.int64),
-              np.array(opt.learning_rate, dtype=np.float32)]
+    state = opt.get_slots()
+    # Keras' iteration counts every step, also those that only accumulate gradients
+    arrays = [np.array(int(state["iterations"]), dtype=np.int64)]
+    if _has_lr_variable(opt):
+        arrays.append(np.array(opt.learning_rate, dtype=np.float32))
     for family in families:
         for w in keras_order:
             arrays.extend(value(w, slot) for slot in family)
+    arrays.extend(np.asarray(state[name], dtype).reshape(()) for name, dtype in _scalars(opt))
     return opt.name, arrays
 
 
@@ -115,12 +134,14 @@ def restore_optimizer_vars(model, arrays, desc):
     families = _families(opt)
     order = _slot_weights(model)
     keras_order = keras_trainable_weights(model)
-    expected = 2 + sum(len(f) for f in families or []) * len(keras_order)
+    head = 1 + _has_lr_variable(opt)
+    scalars = _scalars(opt)
+    expected = head + sum(len(f) for f in families or []) * len(keras_order) + len(scalars)
     if families is None or order is None or len(arrays) != expected:
         warnings.warn(f"Optimizer state in {desc} not restored: it has {len(arrays)} variables, "
                       f"{type(opt).__name__} on this model needs {expected}", stacklevel=4)
         return
-    per_weight, k = {}, 2
+    per_weight, k = {}, head
     for family in families:
         for w in keras_order:
             for slot in family:
@@ -131,6 +152,8 @@ def restore_optimizer_vars(model, arrays, desc):
                 per_weight[(id(w), slot)] = arrays[k]
                 k += 1
     state = {"iterations": np.array(int(arrays[0]), dtype=np.int64)}
+    for (name, _), value in zip(scalars, arrays[len(arrays) - len(scalars):]):
+        state[name] = np.asarray(value, np.float64).reshape(1)
     for family in families:
         for slot in family:
             state[slot] = np.concatenate(
