@@ -16,7 +16,7 @@ from ._io import atomic_write
 
 __all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping",
            "ModelCheckpoint", "ReduceLROnPlateau", "LearningRateScheduler", "TerminateOnNaN",
-           "CSVLogger", "LambdaCallback", "BackupAndRestore", "RemoteMonitor"]
+           "CSVLogger", "LambdaCallback", "BackupAndRestore", "RemoteMonitor", "TensorBoard"]
 
 
 class Callback:
@@ -651,3 +651,4 @@ class LambdaCallback(Callback):
 
 # defined in their own module (they subclass Callback, defined above)
 from .callbacks_backup import BackupAndRestore, RemoteMonitor  # noqa: E402
+from .callbacks_tensorboard import TensorBoard  # noqa: E402

@@ -6,8 +6,11 @@ import numpy as np
 
 from ..text.sequence import pad_sequences
 from .backend import clear_session, is_keras_tensor, set_random_seed, standardize_dtype
-from .config import (disable_interactive_logging, enable_interactive_logging,
-                     is_interactive_logging_enabled)
+from .config import (
+    disable_interactive_logging,
+    enable_interactive_logging,
+    is_interactive_logging_enabled,
+)
 from .dataset_utils import (
     normalize,
     pack_x_y_sample_weight,
@@ -15,9 +18,24 @@ from .dataset_utils import (
     unpack_x_y_sample_weight,
 )
 from .file_utils import OfflineError, get_file
-from .object_registry import (CustomObjectScope, custom_object_scope, deserialize_keras_object,
-                              get_custom_objects, get_registered_name, get_registered_object,
-                              register_keras_serializable, serialize_keras_object)
+from .image_utils import (
+    array_to_img,
+    image_dataset_from_directory,
+    img_to_array,
+    load_img,
+    save_img,
+)
+from .object_registry import (
+    CustomObjectScope,
+    custom_object_scope,
+    deserialize_keras_object,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+    serialize_keras_object,
+)
+from .plotting import model_to_dot, plot_history, plot_model
 from .progbar import Progbar
 from .py_dataset import PyDataset, Sequence
 
@@ -29,6 +47,8 @@ __all__ = ["to_categorical", "set_random_seed", "PyDataset", "Sequence", "split_
            "custom_object_scope", "deserialize_keras_object", "get_custom_objects",
            "get_registered_name", "get_registered_object", "register_keras_serializable",
            "serialize_keras_object"]
+__all__ += ["load_img", "img_to_array", "array_to_img", "save_img",
+            "image_dataset_from_directory", "plot_model", "model_to_dot", "plot_history"]
 
 
 def get_source_inputs(tensor):
