@@ -19,6 +19,7 @@ from . import (activations, backend, callbacks, config, constraints, datasets, i
                utils)
 from . import ops, random
 from .initializers import Initializer
+from .layers import InputSpec
 from .layers.base import Input, KTensor as KerasTensor, Layer
 from .losses import Loss
 from .metrics import Metric
@@ -27,7 +28,7 @@ from .optimizers import Optimizer
 from .regularizers import Regularizer
 from .saving import load_model
 
-__all__ = ["Sequential", "Model", "Input", "Layer", "Loss", "Metric", "Optimizer",
+__all__ = ["Sequential", "Model", "Input", "InputSpec", "Layer", "Loss", "Metric", "Optimizer",
            "Initializer", "Regularizer", "KerasTensor", "load_model", "version", "activations",
            "backend", "callbacks", "config", "constraints", "datasets", "initializers", "layers",
            "losses", "metrics", "models", "optimizers", "preprocessing", "regularizers", "saving",

@@ -304,3 +304,32 @@ def test_get_source_inputs_and_dtype_helpers():
     assert keras.backend.is_int_dtype("uint8") and not keras.backend.is_int_dtype(bool)
     keras.backend.clear_session()
     assert keras.backend.get_uid("t") == 1 and keras.backend.get_uid("t") == 2
+
+
+def test_input_spec_is_checked_on_each_call_as_keras():
+    class Seq(layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.input_spec = keras.InputSpec(ndim=3, axes={-1: 5})
+
+        def call(self, x):
+            return x
+
+    layer = Seq()
+    assert layer(keras.Input(shape=(4, 5))).shape == (None, 4, 5)
+    with pytest.raises(ValueError, match=r'Input 0 of layer "seq.*expected ndim=3, found '
+                                         r"ndim=2"):
+        layer(keras.Input(shape=(5,)))
+    with pytest.raises(ValueError, match="expected axis -1 of input shape to have value 5"):
+        layer(np.zeros((2, 4, 6), "float32"))
+    spec = keras.layers.InputSpec(shape=(None, 3), dtype="float32")
+    assert spec.ndim == 2 and keras.layers.InputSpec.from_config(spec.get_config()).shape == \
+        (None, 3)
+    dense = layers.Dense(1)
+    dense.input_spec = [keras.InputSpec(min_ndim=2), keras.InputSpec(max_ndim=2)]
+    with pytest.raises(ValueError, match="expects 2 input"):
+        dense(keras.Input(shape=(3,)))
+    strict = layers.Dense(1)
+    strict.input_spec = keras.InputSpec(dtype="int32")
+    with pytest.raises(ValueError, match="expected dtype=int32"):
+        strict(np.zeros((1, 2), "float32"))

@@ -1,5 +1,6 @@
 """Keras-style layers."""
 from .base import Input, InputLayer, Layer, Weight
+from .input_spec import InputSpec
 from .core import Activation, Dense, Dropout, Flatten, GaussianNoise, Reshape
 from .merge import (Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, add, average,
                     concatenate, maximum, minimum, multiply, subtract)
@@ -72,3 +73,5 @@ def deserialize(config, custom_objects=None):
     from ..saving import deserialize_layer
 
     return deserialize_layer(config, custom_objects=custom_objects)
+__all__ += ["InputSpec"]
+

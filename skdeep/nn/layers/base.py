@@ -420,6 +420,11 @@ class Layer(_custom.CallLayerMixin):
 
     def __call__(self, inputs, training=None, mask=None, **kwargs):
         """On symbolic tensors: record a graph node. On arrays: compute now (eager)."""
+        spec = self.__dict__.get("input_spec")
+        if spec is not None:
+            from .input_spec import assert_input_compatibility
+
+            assert_input_compatibility(spec, inputs, self.name)
         flat = _as_list(inputs)
         if any(isinstance(t, KTensor) for t in flat):
             if not all(isinstance(t, KTensor) for t in flat):
