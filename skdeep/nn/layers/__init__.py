@@ -73,5 +73,6 @@ def deserialize(config, custom_objects=None):
     from ..saving import deserialize_layer
 
     return deserialize_layer(config, custom_objects=custom_objects)
-__all__ += ["InputSpec"]
+# InputSpec (keras.layers.InputSpec) is importable here but documented at
+# skdeep.nn: __all__ lists the layer classes, which the saving registry reads
 
