@@ -85,6 +85,12 @@ def write_api_pages(out_dir):
         fname = modname.replace(".", "_")
         (out_dir / f"{fname}.rst").write_text("\n".join(lines))
         pages.append(fname)
+    # stubs of names that are no longer public would be orphan pages
+    stubs = out_dir / "generated"
+    if stubs.is_dir():
+        for stub in stubs.glob("*.rst"):
+            if stub.stem not in home.values():
+                stub.unlink()
     index = ["API reference", "=============", "",
              "Generated from each module's ``__all__``: every public name, with its "
              "docstring.", "", ".. toctree::", "   :maxdepth: 1", ""]
