@@ -327,3 +327,32 @@ def test_full_state_survives_saving(tmp_path, make, suffix):
     loaded.fit(x, y, epochs=1, batch_size=3, verbose=0, shuffle=False)
     for a, b in zip(model.get_weights(), loaded.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("name", ["nadam_ema", "sgd_schedule_accumulation", "ftrl"])
+def test_optimizer_state_of_files_keras_wrote(tmp_path, name):
+    """Keras 3 trained and saved these (fixtures/make_keras_optimizer_files.py); skdeep
+    reads the optimizer and its state, and writing it back gives Keras' variables."""
+    import warnings
+    import zipfile
+
+    import h5py
+
+    from skdeep.nn import load_model
+
+    here = os.path.join(os.path.dirname(__file__), "fixtures")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = load_model(os.path.join(here, f"keras_opt_{name}.keras"))
+        model.save(tmp_path / "again.keras")
+    expected = np.load(os.path.join(here, f"keras_opt_{name}.npz"))
+    with zipfile.ZipFile(tmp_path / "again.keras") as archive:
+        archive.extract("model.weights.h5", tmp_path)
+    with h5py.File(tmp_path / "model.weights.h5", "r") as f:
+        group = f["optimizer"]["vars"]
+        got = [np.asarray(group[str(i)]) for i in range(len(group))]
+    assert len(got) == len(expected["names"])
+    for i, path in enumerate(expected["names"]):
+        np.testing.assert_allclose(got[i], expected[f"v{i}"], rtol=1e-6, err_msg=str(path))
+    opt = model.optimizer
+    assert opt.iterations == int(expected["v0"]) // (opt.gradient_accumulation_steps or 1)

@@ -106,17 +106,18 @@ def keras_optimizer_vars(model):
                       "file (no Keras layout for it)", stacklevel=4)
         return None
     keras_order = keras_trainable_weights(model)
-    slots = getattr(opt, "_slots", None)
-    offsets = getattr(opt, "_offsets", None)
+    # the flat state (also a loaded, not yet applied one) in the trainer's weight order
+    state = opt.get_slots()
+    offsets = np.concatenate([[0], np.cumsum([w.value.size for w in order])]).astype(int)
     position = {id(w): i for i, w in enumerate(order)}
 
     def value(w, slot):
         i = position.get(id(w))
-        if slots is None or i is None or slots.get(slot) is None or slots[slot].size == 0:
+        flat = state.get(slot)
+        if i is None or flat is None or np.size(flat) != offsets[-1]:
             return _initial(opt, slot, w.shape, w.dtype)
-        return slots[slot][offsets[i]:offsets[i + 1]].reshape(w.shape).copy()
+        return np.asarray(flat)[offsets[i]:offsets[i + 1]].reshape(w.shape).copy()
 
-    state = opt.get_slots()
     # Keras' iteration counts every step, also those that only accumulate gradients
     arrays = [np.array(int(state["iterations"]), dtype=np.int64)]
     if _has_lr_variable(opt):

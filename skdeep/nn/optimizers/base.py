@@ -224,6 +224,9 @@ class Optimizer:
 
     def get_slots(self):
         """The optimizer's state as a dict of arrays (for saving)."""
+        pending = getattr(self, "_pending", None)
+        if pending is not None:  # loaded and not applied yet: saving keeps it
+            return {k: np.array(v, copy=True) for k, v in pending.items()}
         state = {"iterations": np.array(self._iterations, dtype=np.int64)}
         if self._slots is not None:
             state.update({k: v.copy() for k, v in self._slots.items()})
