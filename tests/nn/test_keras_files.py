@@ -268,3 +268,12 @@ def test_sniff_signatures():
     assert _h5.sniff(b"PK\x03\x04rest") == "zip"
     assert _h5.sniff(b"\x89HDF\r\n\x1a\nrest") == "hdf5"
     assert _h5.sniff(b"garbage!") is None
+
+
+def test_config_asking_for_huge_weights_is_refused_before_allocating(tmp_path):
+    def edit(config):
+        config["config"]["layers"][1]["config"]["units"] = 10 ** 9  # 6e9 floats: 24 GB
+
+    _rewrite_config(fixture("dense_bn_dropout.keras"), tmp_path / "m.keras", edit)
+    with pytest.raises(ValueError, match="does not hold"):
+        load_model(tmp_path / "m.keras")

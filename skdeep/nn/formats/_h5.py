@@ -14,6 +14,7 @@ __all__ = [
     "HDF5_MAGIC",
     "ZIP_MAGIC",
     "attr_strings",
+    "dataset_shapes",
     "attr_text",
     "dataset",
     "group",
@@ -146,3 +147,26 @@ def attr_strings(obj, key, desc):
             raise ValueError(f"{desc}: attribute '{key}' holds {type(item).__name__}, not text")  # noqa: TRY004
         out.append(item)
     return out
+
+
+def dataset_shapes(parent, desc, skip=()):
+    """The shapes of every dataset below ``parent`` (read from metadata only; groups
+    named in ``skip`` at the top level are left out), for :func:`weight_guard`."""
+    h5py = _h5py()
+    shapes = []
+
+    def walk(group, depth):
+        if depth > 64:
+            raise ValueError(f"{desc}: groups nest too deeply")
+        for name in group:
+            if depth == 0 and name in skip:
+                continue
+            _check_link(group, name, desc)
+            item = group[name]
+            if isinstance(item, h5py.Group):
+                walk(item, depth + 1)
+            elif isinstance(item, h5py.Dataset):
+                shapes.append(tuple(item.shape))
+
+    walk(parent, 0)
+    return shapes

@@ -46,6 +46,8 @@ def keras_layers(model):
 
     if isinstance(model, Sequential):
         return list(model._stack)
+    if getattr(model, "_call_defined", False):  # subclassed: the layers assigned as attributes
+        return model.layers
     model._ensure_graph()
     return list(model._all_layers)
 

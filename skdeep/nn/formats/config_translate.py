@@ -237,6 +237,13 @@ class _Context:
             found = self.lookup(function)
             if found is not None:
                 return found
+            if function.get("class_name") == "function":  # a built-in op or activation
+                from ..object_registry import deserialize_keras_object
+
+                try:
+                    return deserialize_keras_object(function, self.custom)
+                except ValueError:
+                    pass
         raise KerasFormatError(f"{what} calls the function {function!r:.200}, unknown to "
                                "skdeep: pass it in custom_objects or register it with "
                                "register_keras_serializable")

@@ -86,14 +86,16 @@ def load_keras_archive(data, desc, custom_objects=None, compile=True, safe_mode=
             raise ValueError(f"{desc} stores its weights as model.weights.npz, which skdeep "
                              "does not read; re-save it from Keras with the default format")
         weights = _member(zf, "model.weights.h5", desc, max_array * 64)
-    try:
-        config = json.loads(config_text.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ValueError(f"{desc} is corrupted: config.json is not valid JSON ({err})") from None
+    from .._limits import loads_json, weight_guard
+
+    config = loads_json(config_text, f"{desc} (config.json)")
     sk_config, custom = keras_to_skdeep_config(config, custom_objects, safe_mode)
-    with backend.seeded(0):  # weights drawn while building are overwritten
-        model = model_from_config(sk_config, custom)
     with _h5.open_h5(weights, f"{desc} (model.weights.h5)") as h5:
+        # weights drawn while building are overwritten; a weight whose shape the
+        # file does not hold is refused before it is allocated
+        shapes = _h5.dataset_shapes(h5, desc, skip=("optimizer",))
+        with backend.seeded(0), weight_guard(shapes, desc):
+            model = model_from_config(sk_config, custom)
         opt_vars = read_weights(model, h5, desc)
     compile_config = config.get("compile_config")
     if compile and compile_config:

@@ -215,15 +215,14 @@ def load_legacy_model(h5file, desc, custom_objects=None, compile=True, safe_mode
     if text is None:
         raise ValueError(f"{desc} holds only weights (written by save_weights): build the model "
                          "and call model.load_weights() on it")
-    try:
-        config = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise ValueError(f"{desc} is corrupted: model_config is not valid JSON ({err})") \
-            from None
+    from .._limits import loads_json, weight_guard
+
+    config = loads_json(text.encode("utf-8"), f"{desc} (model_config)")
     major = _keras_major(h5file, desc)
     sk_config, custom = keras_to_skdeep_config(config, custom_objects, safe_mode,
                                                keras_major=major)
-    with backend.seeded(0):
+    shapes = _h5.dataset_shapes(_h5.group(h5file, "model_weights", desc), desc)
+    with backend.seeded(0), weight_guard(shapes, desc):
         model = model_from_config(sk_config, custom)
     load_legacy_weights(model, h5file, desc)
     training = _h5.attr_text(h5file, "training_config", desc)
