@@ -56,6 +56,19 @@ def test_keras_written_models_load_with_keras_predictions(name, ext):
     assert model.compiled
 
 
+@pytest.mark.parametrize("name", ["dense_bn_dropout", "recurrent", "multi_io"])
+def test_tf_keras_2_layout_loads(name):
+    # converted from Keras 3's legacy files to tf.keras 2.15's layout by
+    # make_tf_keras_fixtures.py (list inbound nodes, batch_input_shape, ':0' names)
+    model = load_model(fixture(name + "_tf2.h5"))
+    assert_close(model, name)
+    fresh = load_model(fixture(name + ".keras"), compile=False)
+    for w in fresh.weights:
+        w.assign(np.zeros(w.shape))
+    fresh.load_weights(fixture(name + "_tf2.h5"))
+    assert_close(fresh, name)
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_keras_written_weights_files_load_into_the_same_architecture(name):
     model = load_model(fixture(name + ".keras"), compile=False)
