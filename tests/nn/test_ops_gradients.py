@@ -138,7 +138,24 @@ def test_tensor_protocol():
     assert float(ops.sum(t)) == 15.0
     np.testing.assert_array_equal(np.asarray(t > 2), np.arange(6).reshape(2, 3) > 2)
     np.testing.assert_array_equal(np.asarray(np.ones(3) + t), np.asarray(t) + 1)
-    assert isinstance(np.ones(3) * t, Tensor)
+    assert isinstance(np.ones(3) * t, np.ndarray)  # no tape: plain NumPy
+
+
+def test_numpy_functions_on_tensors_stay_differentiable():
+    from skdeep.nn.layers import Dense
+
+    layer = Dense(2)
+    layer.build((None, 3))
+    assert isinstance(np.abs(layer.kernel), np.ndarray)  # weights outside call(): arrays
+    tape = Tape()
+    with tape:
+        a = tape.watch(np.array([1.0, 2.0]))
+        y = ops.sum(np.exp(a) + np.ones(2) * a + np.maximum(a, 1.5))
+        assert isinstance(np.ones(2) * a, Tensor)
+        with pytest.raises(TypeError, match="skdeep.nn.ops"):
+            np.heaviside(a, 0.5)
+    (da,) = tape.backward([(y, 1.0)], [a])
+    np.testing.assert_allclose(da, np.exp([1.0, 2.0]) + 1 + [0.0, 1.0])
 
 
 def test_bad_inputs_are_named():

@@ -26,6 +26,10 @@ OPERATOR = {}
 SYMBOLIC = {"hook": None}
 
 _local = threading.local()
+# NumPy ufunc names whose skdeep.nn.ops function has another name
+_UFUNC_ALIASES = {"true_divide": "divide", "absolute": "abs", "remainder": "mod",
+                  "arctan": "arctan", "bitwise_and": "logical_and", "bitwise_or": "logical_or",
+                  "invert": "logical_not", "conjugate": "copy"}
 
 
 class Op:
@@ -84,7 +88,27 @@ class Operators:
 
     __slots__ = ()
     __array_priority__ = 1000
-    __array_ufunc__ = None  # ndarray <op> tensor defers to our reflected method
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        # NumPy functions on tensors and weights (np.exp(t), ndarray + w) run the
+        # ops of the same name, so they stay differentiable under a tape
+        tracking = active_tape() is not None or any(
+            type(x) is Tensor and x.tracked for x in inputs)
+        if method == "__call__" and not kwargs and tracking:
+            fn = OPERATOR.get(_UFUNC_ALIASES.get(ufunc.__name__, ufunc.__name__))
+            if fn is None:
+                from .. import ops
+
+                fn = getattr(ops, _UFUNC_ALIASES.get(ufunc.__name__, ufunc.__name__), None)
+            if fn is not None:
+                return fn(*inputs)
+        if any(type(x) is Tensor and x.tracked for x in inputs):
+            raise TypeError(f"numpy.{ufunc.__name__} ({method}) has no skdeep.nn.ops "
+                            "counterpart here and would cut the gradient; use skdeep.nn.ops")
+        arrays = [unwrap(x) for x in inputs]
+        if "out" in kwargs:
+            kwargs["out"] = tuple(unwrap(o) for o in kwargs["out"])
+        return getattr(ufunc, method)(*arrays, **kwargs)
 
     def __add__(self, o): return OPERATOR["add"](self, o)
     def __radd__(self, o): return OPERATOR["add"](o, self)
