@@ -136,6 +136,8 @@ def test_bad_calls_raise_clear_errors():
     with pytest.raises(TypeError, match="query and value"):
         MultiHeadAttention(2, 2)(np.ones((2, 3, 4)))
     with pytest.raises(NotImplementedError, match="attention_axes"):
-        MultiHeadAttention(2, 2, attention_axes=(1,))
+        MultiHeadAttention(2, 2, attention_axes=(2,))(np.ones((2, 3, 4, 5)), np.ones((2, 3, 4, 5)))
+    assert MultiHeadAttention(2, 2, attention_axes=1)(np.ones((2, 3, 4)),
+                                                       np.ones((2, 5, 4))).shape == (2, 3, 4)
     with pytest.raises(ValueError, match="num_heads"):
         MultiHeadAttention(0, 2)

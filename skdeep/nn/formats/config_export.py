@@ -202,7 +202,10 @@ def _entry(layer):
         return _model_entry(layer)
     entry = _layer_entry(layer)
     if layer._inbound_nodes and not isinstance(layer, InputLayer):
-        entry["build_config"] = {"input_shape": _shape_of(layer._inbound_nodes[0].inputs)}
+        first = layer._inbound_nodes[0]
+        hook = getattr(layer, "keras_build_config", None)  # layers whose build() takes
+        entry["build_config"] = (hook([list(t.shape) for t in first.inputs], first.call_kwargs)
+                                 if hook else {"input_shape": _shape_of(first.inputs)})
     return entry
 
 
@@ -237,7 +240,9 @@ def _model_entry(model):
                 continue
             args = [_tensor(t, nodes) for t in node.inputs]
             kwargs = dict(node.call_kwargs)
-            inbound.append({"args": [args if node.list_input else args[0]], "kwargs": kwargs})
+            hook = getattr(layer, "keras_call_node", None)  # calls with several tensor args
+            inbound.append(hook(args, kwargs) if hook else
+                           {"args": [args if node.list_input else args[0]], "kwargs": kwargs})
         entries.append(dict(_entry(layer), name=layer.name, inbound_nodes=inbound))
 
     def refs(tensors, is_list):

@@ -283,7 +283,9 @@ class _Context:
             if e.get("name") in mask_only:
                 continue
             translated = self.layer_entry(e)
-            nodes = [self.node(n, in_nodes) for n in e.get("inbound_nodes", [])]
+            node = self.attention_node if e.get("class_name") == "MultiHeadAttention" \
+                else self.node
+            nodes = [node(n, in_nodes) for n in e.get("inbound_nodes", [])]
             layers.append(dict(translated, name=e.get("name"), inbound_nodes=nodes))
         inputs = self.refs(config.get("input_layers"), functional, keras2)
         outputs = self.refs(config.get("output_layers"), functional, keras2)
@@ -370,6 +372,31 @@ class _Context:
             args.append(self._ref(t["config"]["keras_history"], functional))
         return {"args": args, "list_input": list_input,
                 **self.kwargs(node.get("kwargs") or {}, functional)}
+
+    def attention_node(self, node, functional):
+        """A Keras ``mha(query, value, key=, attention_mask=)`` call as skdeep's
+        packed list call (``roles`` names each input)."""
+        if not isinstance(node, dict):
+            raise KerasFormatError("MultiHeadAttention nodes of tf.keras files are not "
+                                   "supported by skdeep")
+        positional = list(node.get("args", []))
+        kwargs = dict(node.get("kwargs") or {})
+        roles = ["query", "value", "key"][:len(positional)]
+        for role in ("query", "value", "key", "attention_mask"):
+            if kwargs.get(role) is not None and role not in roles:
+                positional.append(kwargs.pop(role))
+                roles.append(role)
+            else:
+                kwargs.pop(role, None)
+        args = []
+        for t in positional:
+            if not (isinstance(t, dict) and t.get("class_name") == "__keras_tensor__"):
+                raise KerasFormatError(f"A MultiHeadAttention call on a constant ({t!r:.100}) "
+                                       "is not supported by skdeep")
+            args.append(self._ref(t["config"]["keras_history"], functional))
+        out = self.kwargs(kwargs, functional)
+        out.setdefault("kwargs", {})["roles"] = roles
+        return {"args": args, "list_input": True, **out}
 
     @staticmethod
     def kwargs(kwargs, functional):

@@ -44,6 +44,13 @@ def _children(layer):
         # attributes are visited in sorted order: backward_layer before forward_layer
         return [], [("backward_layer", layer.backward_layer),
                     ("forward_layer", layer.forward_layer)]
+    if type(layer).__name__ == "MultiHeadAttention" and layer.built:
+        # projections by attribute (the gate has no public one); dropout and softmax
+        # sublayers hold no weights but have their groups
+        subs = [("_gate_dense", layer.gate_dense)] if layer.gate_dense is not None else []
+        subs += [("key_dense", layer.key_dense), ("output_dense", layer.output_dense),
+                 ("query_dense", layer.query_dense), ("value_dense", layer.value_dense)]
+        return [("_dropout_layer", []), ("_softmax", [])], subs
     inner = getattr(layer, "layer", None)
     if type(layer).__name__ == "TimeDistributed" and inner is not None:
         return [], [("layer", inner)]

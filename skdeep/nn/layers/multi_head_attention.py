@@ -35,8 +35,9 @@ class MultiHeadAttention(Layer):
     use_bias : bool, default True
     output_shape : int or tuple, optional
         Last dimension(s) of the output; defaults to the query's last dimension.
-    attention_axes : optional
-        Only the default (every axis between batch and features) is supported.
+    attention_axes : int or tuple, optional
+        Only the default (every axis between batch and features, also when
+        given explicitly, as Keras' saved configs do) is supported.
     use_gate : bool, default False
         Multiply the attended values by a sigmoid gate projected from the
         query (weights ``gate/kernel``, ``gate/bias``) before the output
@@ -83,9 +84,11 @@ class MultiHeadAttention(Layer):
                                  f"{value!r}")
         if not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
             raise ValueError(f"MultiHeadAttention dropout must be in [0, 1), got {dropout!r}")
-        if attention_axes is not None:
-            raise NotImplementedError("MultiHeadAttention attention_axes other than the default "
-                                      "(all axes between batch and features) is not implemented")
+        if isinstance(attention_axes, int):
+            attention_axes = (attention_axes,)
+        if attention_axes is not None and not isinstance(attention_axes, (list, tuple)):
+            raise ValueError(f"MultiHeadAttention attention_axes must be an int, list or tuple, "
+                             f"got {attention_axes!r}")
         if flash_attention:
             raise NotImplementedError("MultiHeadAttention flash_attention needs an accelerator "
                                       "backend; skdeep computes attention explicitly")
@@ -102,7 +105,7 @@ class MultiHeadAttention(Layer):
         if isinstance(output_shape, int):
             output_shape = (output_shape,)
         self._output_shape = None if not output_shape else tuple(output_shape)
-        self.attention_axes = None
+        self.attention_axes = None if attention_axes is None else tuple(attention_axes)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
@@ -170,6 +173,13 @@ class MultiHeadAttention(Layer):
 
     def build(self, input_shape):
         q, v, k = self._shapes(input_shape)
+        if self.attention_axes is not None:
+            rank = len(q) + 1  # of the projected (batch, ..., heads, size) tensors
+            axes = tuple(a if a >= 0 else rank - 1 + a for a in self.attention_axes)
+            if axes != tuple(range(1, len(q) - 1)):
+                raise NotImplementedError(
+                    f"MultiHeadAttention attention_axes={self.attention_axes} is not "
+                    "implemented; only the default (every axis between batch and features)")
         n, kd, vd = self.num_heads, self.key_dim, self.value_dim
         proj = "abc,cde->abde"  # (batch, steps, dim) -> (batch, steps, heads, size)
         self.query_dense = self._projection("query", proj, (None, n, kd), "de")
@@ -339,13 +349,33 @@ class MultiHeadAttention(Layer):
             allowed = merge(allowed, am)
         return None if allowed is None else np.broadcast_to(allowed, (b, tq, tv))
 
+    # Keras files: mha(query, value, key=..., attention_mask=...) with a build() of
+    # query/value/key shapes (used by skdeep.nn.formats)
+    def keras_call_node(self, args, call_kwargs):
+        roles = call_kwargs.get("roles") or list(_ROLES[:len(args)])
+        by_role = dict(zip(roles, args))
+        kwargs = {r: by_role[r] for r in ("key", "attention_mask") if r in by_role}
+        for flag in ("return_attention_scores", "use_causal_mask"):
+            if call_kwargs.get(flag):
+                kwargs[flag] = True
+        return {"args": [by_role["query"], by_role["value"]], "kwargs": kwargs}
+
+    def keras_build_config(self, shapes, call_kwargs):
+        roles = call_kwargs.get("roles") or list(_ROLES[:len(shapes)])
+        q, v, k = self._shapes(shapes, roles)
+        shapes_dict = {"query_shape": list(q), "value_shape": list(v)}
+        if "key" in roles:
+            shapes_dict["key_shape"] = list(k)
+        return {"shapes_dict": shapes_dict}
+
     def get_config(self):
         config = super().get_config()
         config.update(num_heads=self.num_heads, key_dim=self.key_dim, value_dim=self.value_dim,
                       dropout=self.dropout, use_bias=self.use_bias, use_gate=self.use_gate,
                       output_shape=None if self._output_shape is None else list(
                           self._output_shape),
-                      attention_axes=None,
+                      attention_axes=(None if self.attention_axes is None
+                                      else list(self.attention_axes)),
                       kernel_initializer=initializers.serialize(self.kernel_initializer),
                       bias_initializer=initializers.serialize(self.bias_initializer),
                       kernel_regularizer=regularizers.serialize(self.kernel_regularizer),

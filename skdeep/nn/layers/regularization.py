@@ -56,8 +56,10 @@ class SpatialDropout1D(Dropout):
         return super().forward(inputs, ctx)
 
     def get_config(self):
+        # Keras' own config: its __init__ takes no trainable/noise_shape (no weights anyway)
         config = super().get_config()
         config.pop("noise_shape", None)
+        config.pop("trainable", None)
         return config
 
 
@@ -87,6 +89,7 @@ class SpatialDropout2D(Dropout):
     def get_config(self):
         config = super().get_config()
         config.pop("noise_shape", None)
+        config.pop("trainable", None)
         config["data_format"] = self.data_format
         return config
 
