@@ -173,7 +173,9 @@ class BaseNeuralEstimator(BaseEstimator):
         "random_state": ["random_state"],
         "verbose": [Interval(Integral, 0, 2, closed="both"), "boolean", StrOptions({"auto"})],
         "warm_start": ["boolean"],
-        "n_jobs": [Integral, None],
+        # as scikit-learn: 0 has no meaning (it is not "one thread")
+        "n_jobs": [Interval(Integral, None, -1, closed="right"),
+                   Interval(Integral, 1, None, closed="left"), None],
     }
 
     #: whether un-prefixed extra keyword arguments are accepted (routed to the

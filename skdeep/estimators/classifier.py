@@ -21,6 +21,7 @@ from .._typing import (
     RandomState,
     Verbose,
 )
+from ..nn.data import check_class_weight
 from ._supervised import SupervisedNeuralEstimator
 from ._targets import ClassifierTargetEncoder, ravel_column
 
@@ -257,6 +258,8 @@ class NeuralClassifier(ClassifierMixin, SupervisedNeuralEstimator):
 
     def _sample_weights(self, y, sw, check_classes):
         if self.class_weight is not None:
+            if isinstance(self.class_weight, dict):  # keyed by label, as in scikit-learn
+                check_class_weight(self.class_weight, integer_keys=False)
             cw = compute_sample_weight(self.class_weight, y)
             sw = cw if sw is None else sw * cw
         if sw is not None and check_classes and y.ndim == 1:

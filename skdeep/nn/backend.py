@@ -4,6 +4,7 @@ Everything that is process-global in the engine lives here, so that it is
 easy to see and to reset.
 """
 import contextlib
+import numbers
 import threading
 
 import numpy as np
@@ -120,6 +121,11 @@ def thread_limits(n_threads=None):
     from . import threads
 
     n_cores = numba.config.NUMBA_NUM_THREADS
+    if isinstance(n_threads, bool) or not isinstance(n_threads, numbers.Integral) \
+            or n_threads == 0:
+        raise ValueError(f"n_threads must be None, a positive integer or a negative one "
+                         f"counting back from the number of cores (-1: all), got "
+                         f"{n_threads!r}; 0 has no meaning")
     if n_threads < 0:
         n_threads = max(1, n_cores + 1 + n_threads)
     n_threads = int(max(1, min(n_threads, n_cores)))

@@ -3,6 +3,7 @@
 Imported by :mod:`skdeep.nn.callbacks`, where both are public.
 """
 import json
+import numbers
 import os
 import shutil
 
@@ -56,7 +57,7 @@ class BackupAndRestore(Callback):
         if not backup_dir:
             raise ValueError("BackupAndRestore needs a backup_dir (a folder path)")
         if save_freq != "epoch" and (isinstance(save_freq, bool) or
-                                     not isinstance(save_freq, int) or save_freq < 1):
+                                     not isinstance(save_freq, numbers.Integral) or save_freq < 1):
             raise ValueError(f"BackupAndRestore: save_freq must be 'epoch' or an integer >= 1, "
                              f"got {save_freq!r}")
         self.backup_dir = os.fspath(backup_dir)
@@ -96,7 +97,7 @@ class BackupAndRestore(Callback):
                 except (ValueError, KeyError, TypeError) as err:
                     raise ValueError(f"BackupAndRestore: {metadata_path} is corrupted "
                                      f"({err})") from None
-            if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
+            if isinstance(epoch, bool) or not isinstance(epoch, numbers.Integral) or epoch < 0:
                 raise ValueError(f"BackupAndRestore: {metadata_path} holds an invalid epoch "
                                  f"{epoch!r}")
             self.model._initial_epoch = epoch

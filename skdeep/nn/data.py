@@ -2,11 +2,39 @@
 import numpy as np
 
 
+def is_sparse(a):
+    """Whether ``a`` is a SciPy sparse matrix/array (or another ``toarray`` type)."""
+    return not isinstance(a, np.ndarray) and (
+        hasattr(a, "toarray") or type(a).__module__.startswith("scipy.sparse"))
+
+
+def _pandas_to_numpy(a, what):
+    """A DataFrame/Series as an array; nullable columns (Int64, boolean, Float64)
+    holding pd.NA give a clear error instead of an object array."""
+    try:
+        missing = bool(np.asarray(a.isna()).any())
+    except (AttributeError, TypeError, ValueError):
+        missing = False
+    if missing:
+        raise ValueError(f"{what} contains missing values (NaN or pd.NA); impute or drop them "
+                         "first (e.g. with sklearn.impute.SimpleImputer)")
+    try:
+        return a.to_numpy(dtype=np.float64) if _nullable(a) else a.to_numpy()
+    except (TypeError, ValueError):
+        return a.to_numpy()
+
+
+def _nullable(a):
+    dtypes = a.dtypes if hasattr(a, "dtypes") and not hasattr(a, "dtype") else [a.dtype]
+    return any(not isinstance(d, np.dtype) and getattr(d, "kind", "O") in "biuf"
+               for d in dtypes)
+
+
 def _to_array(a, what):
-    if hasattr(a, "to_numpy") and not isinstance(a, np.ndarray):  # pandas
-        a = a.to_numpy()
-    if hasattr(a, "toarray") and not isinstance(a, np.ndarray):
+    if is_sparse(a):
         raise TypeError(f"{what} is a sparse matrix; pass a dense array (e.g. X.toarray())")
+    if hasattr(a, "to_numpy") and not isinstance(a, np.ndarray):  # pandas
+        a = _pandas_to_numpy(a, what)
     try:
         arr = np.asarray(a)
     except (ValueError, TypeError) as exc:
@@ -39,6 +67,23 @@ def _string_array(a, what, expected):
     out = np.empty(arr.shape, dtype=object)
     out.reshape(-1)[:] = flat
     return out
+
+
+def check_float32_range(arr, dtype, what):
+    """Finite values that ``dtype`` (the model's float) cannot hold would turn
+    into infinities when cast: say so, rather than "infinite values"."""
+    dtype = np.dtype(dtype)
+    if arr.dtype.kind != "f" or dtype.kind != "f" or dtype.itemsize >= arr.dtype.itemsize \
+            or arr.size == 0:
+        return
+    limit = np.finfo(dtype).max
+    finite = np.isfinite(arr)
+    big = np.abs(arr[finite]).max(initial=0.0) if not finite.all() else np.abs(arr).max()
+    if big > limit:
+        raise ValueError(f"{what} has values up to {big:.3g}, beyond the {dtype.name} range "
+                         f"(max {limit:.3g}) the model computes in; scale the data (e.g. "
+                         "sklearn.preprocessing.StandardScaler) or use "
+                         "backend.set_floatx('float64')")
 
 
 def check_finite(arr, what):
@@ -90,6 +135,8 @@ def standardize_inputs(model, x, check=True):
             if arr.dtype.kind in "biu" and not str(layer_dtype).startswith("float"):
                 pass
             else:
+                if check:
+                    check_float32_range(arr, _model_float(model), what)
                 arr = arr.astype(_model_float(model), copy=False)
         if check:
             check_finite(arr, what)
@@ -131,6 +178,7 @@ def standardize_targets(model, y, check=True):
         if arr.ndim == 0:
             raise ValueError(f"{what} must have a batch dimension, got a scalar")
         if check:
+            check_float32_range(arr, _model_float(model), what)
             check_finite(arr, what)
         out.append(arr)
     return out
@@ -171,9 +219,32 @@ def class_weight_to_sample_weight(class_weight, y):
             ids = y[..., 0].reshape(-1)
         ids = np.round(ids).astype(np.int64)
     weights = np.ones(ids.shape[0], dtype=np.float64)
-    for cls, w in class_weight.items():
-        weights[ids == int(cls)] = float(w)
+    for cls, w in check_class_weight(class_weight).items():
+        weights[ids == cls] = w
     return weights
+
+
+def check_class_weight(class_weight, integer_keys=True):
+    """``class_weight`` validated like ``sample_weight``: a dict of finite,
+    non-negative weights; with ``integer_keys``, keyed by class index (Keras)."""
+    if not isinstance(class_weight, dict):
+        raise ValueError(f"class_weight must be a dict {{class index: weight}}, got "
+                         f"{type(class_weight).__name__}")
+    out = {}
+    for cls, w in class_weight.items():
+        if integer_keys and (isinstance(cls, (bool, np.bool_))
+                             or not isinstance(cls, (int, np.integer))):
+            raise ValueError(f"class_weight keys must be integer class indices (0 to "
+                             f"n_classes - 1), got {cls!r} ({type(cls).__name__}); encode "
+                             "string labels first")
+        try:
+            value = float(w)
+        except (TypeError, ValueError):
+            raise ValueError(f"class_weight[{cls!r}] must be a number, got {w!r}") from None
+        if not np.isfinite(value) or value < 0:
+            raise ValueError(f"class_weight[{cls!r}] must be finite and non-negative, got {w!r}")
+        out[int(cls) if integer_keys else cls] = value
+    return out
 
 
 def n_samples(arrays, what="x and y"):

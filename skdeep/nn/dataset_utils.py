@@ -32,16 +32,16 @@ def _split_sizes(left_size, right_size, total):
         if isinstance(size, numbers.Integral) and not 0 < size < total:
             raise ValueError(f"{name} should be a positive integer smaller than {total}, or a "
                              f"float in (0, 1); got {name}={size}")
-        if isinstance(size, float) and not 0 < size < 1:
+        if isinstance(size, (float, np.floating)) and not 0 < size < 1:
             raise ValueError(f"{name} should be a positive integer smaller than {total}, or a "
                              f"float in (0, 1); got {name}={size}")
     if left_size is None and right_size is None:
         left_size = 0.5
-    if isinstance(left_size, float) and isinstance(right_size, float) and \
+    if isinstance(left_size, (float, np.floating)) and isinstance(right_size, (float, np.floating)) and \
             left_size + right_size > 1:
         raise ValueError("left_size + right_size is greater than 1")
-    left = round(left_size * total) if isinstance(left_size, float) else left_size
-    right = round(right_size * total) if isinstance(right_size, float) else right_size
+    left = round(left_size * total) if isinstance(left_size, (float, np.floating)) else left_size
+    right = round(right_size * total) if isinstance(right_size, (float, np.floating)) else right_size
     if left is None:
         left = total - right
     if right is None:

@@ -16,8 +16,15 @@ import numpy as np
 
 from . import training
 from .context import CallContext
-from .layers.base import (BUILD_LOCK, InputLayer, KTensor, Layer, _as_list, _snake,
-                          unique_name)
+from .layers.base import (
+    BUILD_LOCK,
+    InputLayer,
+    KTensor,
+    Layer,
+    _as_list,
+    _snake,
+    unique_name,
+)
 
 
 def _topological_nodes(inputs, outputs):
@@ -649,6 +656,11 @@ class Sequential(Model):
             xs = _as_list(x)
             if len(xs) != 1:
                 raise ValueError("A Sequential model takes a single input array")
+            from . import data
+
+            if data.is_sparse(xs[0]):
+                raise TypeError("Input x is a sparse matrix; pass a dense array (e.g. "
+                                "X.toarray())")
             arr = np.asarray(xs[0])
             if arr.ndim < 2:
                 raise ValueError(f"Input to Sequential model '{self.name}' must have a batch "

@@ -11,6 +11,7 @@ thread, in order: the engine's kernels already use every core for one
 batch, and a worker pool would only compete with them. A ``__getitem__``
 doing slow I/O is the case where Keras' workers would help.
 """
+import numbers
 
 __all__ = ["PyDataset", "Sequence"]
 
@@ -46,9 +47,9 @@ class PyDataset:
     """
 
     def __init__(self, workers=1, use_multiprocessing=False, max_queue_size=10):
-        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
+        if isinstance(workers, bool) or not isinstance(workers, numbers.Integral) or workers < 0:
             raise ValueError(f"PyDataset: workers must be an integer >= 0, got {workers!r}")
-        if isinstance(max_queue_size, bool) or not isinstance(max_queue_size, int) or \
+        if isinstance(max_queue_size, bool) or not isinstance(max_queue_size, numbers.Integral) or \
                 max_queue_size < 1:
             raise ValueError(f"PyDataset: max_queue_size must be an integer >= 1, got "
                              f"{max_queue_size!r}")

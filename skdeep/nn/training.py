@@ -5,6 +5,7 @@ These functions become methods of :class:`skdeep.nn.Model`.
 import contextlib
 import copy
 import math
+import numbers
 import warnings
 
 import numpy as np
@@ -468,7 +469,8 @@ def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbac
     initial_epoch = _check_int("initial_epoch", initial_epoch, 0)
     verbose = _resolve_verbose(verbose)
     batch_size = 32 if batch_size is None else _check_int("batch_size", batch_size, 1)
-    if not isinstance(validation_split, (int, float)) or not 0 <= validation_split < 1:
+    if isinstance(validation_split, bool) or not isinstance(validation_split, numbers.Real) \
+            or not 0 <= validation_split < 1:
         raise ValueError(f"validation_split must be a float in [0, 1), got {validation_split!r}")
     if not self.compiled:
         raise RuntimeError(f"You must call compile() on model '{self.name}' before fit()")

@@ -9,6 +9,8 @@ query steps output zeros. The score functions and their gradients are
 batched NumPy products; :func:`softmax_backward` is shared with
 MultiHeadAttention.
 """
+import numbers
+
 import numpy as np
 
 from .. import backend
@@ -45,7 +47,7 @@ class _BaseAttention(Layer):
         if score_mode not in ("dot", "concat"):
             raise ValueError(f"{type(self).__name__} score_mode must be 'dot' or 'concat', got "
                              f"{score_mode!r}")
-        if not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
+        if not isinstance(dropout, numbers.Real) or not 0 <= dropout < 1:
             raise ValueError(f"{type(self).__name__} dropout must be in [0, 1), got {dropout!r}")
         self.use_scale = bool(use_scale)
         self.score_mode = score_mode

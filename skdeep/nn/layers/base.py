@@ -4,6 +4,7 @@ The layer protocol is documented on :class:`Layer`; the per-call context is
 :class:`skdeep.nn.context.CallContext`.
 """
 import itertools
+import numbers
 import re
 import threading
 
@@ -568,14 +569,15 @@ class InputLayer(Layer):
             batch_size, shape = batch_shape[0], batch_shape[1:]
         if shape is None:
             raise ValueError("Input needs a shape, e.g. Input(shape=(8,))")
-        if isinstance(shape, int):
-            shape = (shape,)
+        shape = _standardize_shape(shape)
+        if batch_size is not None:
+            batch_size = _standardize_shape((batch_size,), "batch_size")[0]
         strings = dtype in ("string", "str")
         super().__init__(name=name or unique_name("input_layer"),
                          dtype=None if strings else dtype, **kwargs)
         if strings:  # raw text for TextVectorization / StringLookup, as in Keras
             self.dtype = "string"
-        self.shape = tuple(None if d is None else int(d) for d in shape)
+        self.shape = shape
         self.batch_size = batch_size
         self.built = True
         tensor = KTensor((batch_size,) + self.shape, self.dtype, self, 0, 0, name=self.name)
@@ -587,6 +589,32 @@ class InputLayer(Layer):
     def get_config(self):
         return {"name": self.name, "shape": list(self.shape), "dtype": self.dtype,
                 "batch_size": self.batch_size}
+
+
+def _standardize_shape(shape, what="shape"):
+    """A shape as a tuple of non-negative ints and Nones, as Keras' standardize_shape:
+    a clear error for negative, fractional or non-numeric entries."""
+    if isinstance(shape, numbers.Integral) and not isinstance(shape, bool):
+        shape = (shape,)
+    try:
+        dims = tuple(shape)
+    except TypeError:
+        raise ValueError(f"Cannot convert {what}={shape!r} to a shape: expected a tuple of "
+                         "integers (None for a variable size)") from None
+    out = []
+    for d in dims:
+        if d is None:
+            out.append(None)
+            continue
+        if isinstance(d, bool) or not isinstance(d, numbers.Integral):
+            raise ValueError(f"Cannot convert {what}={shape!r} to a shape: found invalid entry "
+                             f"{d!r} of type {type(d).__name__}; entries must be integers or "
+                             "None")
+        if d < 0:
+            raise ValueError(f"Cannot convert {what}={shape!r} to a shape: negative dimensions "
+                             "are not allowed (use None for a variable size)")
+        out.append(int(d))
+    return tuple(out)
 
 
 def _refuse_input_features(sparse=None, ragged=None, tensor=None, optional=False):

@@ -6,6 +6,7 @@ shapes follow Keras' rules for the equation, ``output_shape`` and
 permuted (``dx = einsum(out,kernel->in)``, ``dkernel = einsum(in,out->kernel)``),
 evaluated by ``np.einsum`` with BLAS-backed contraction paths.
 """
+import numbers
 import re
 
 import numpy as np
@@ -59,7 +60,7 @@ def parse_equation(equation, input_rank):
 def analyze(equation, bias_axes, input_shape, output_shape):
     """Kernel shape, bias shape (None without bias) and full output shape, as Keras."""
     inp, ker, out, left, elided = parse_equation(equation, len(input_shape))
-    partial = [output_shape] if isinstance(output_shape, int) else list(output_shape)
+    partial = [output_shape] if isinstance(output_shape, numbers.Integral) else list(output_shape)
     full = [input_shape[0]] + partial
     if elided and left:
         full[1:1] = list(input_shape[1:elided])
@@ -138,7 +139,7 @@ class EinsumDense(ActivationMixin, Layer):
                                       "skdeep")
         _split(equation)
         self.equation = equation
-        self.partial_output_shape = ((output_shape,) if isinstance(output_shape, int)
+        self.partial_output_shape = ((output_shape,) if isinstance(output_shape, numbers.Integral)
                                      else tuple(output_shape))
         self.bias_axes = bias_axes or None
         self._set_activation(activation)

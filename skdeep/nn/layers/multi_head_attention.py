@@ -9,6 +9,7 @@ Keras' kernels: ``query/kernel (dim, num_heads, key_dim)``, ``query/bias
 their middle axes, which are folded into one sequence axis.
 """
 import math
+import numbers
 
 import numpy as np
 
@@ -78,11 +79,11 @@ class MultiHeadAttention(Layer):
         super().__init__(**kwargs)
         for what, value in (("num_heads", num_heads), ("key_dim", key_dim),
                             ("value_dim", value_dim)):
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Integral)
                                       or value <= 0):
                 raise ValueError(f"MultiHeadAttention {what} must be a positive integer, got "
                                  f"{value!r}")
-        if not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
+        if not isinstance(dropout, numbers.Real) or not 0 <= dropout < 1:
             raise ValueError(f"MultiHeadAttention dropout must be in [0, 1), got {dropout!r}")
         if isinstance(attention_axes, int):
             attention_axes = (attention_axes,)
@@ -102,7 +103,7 @@ class MultiHeadAttention(Layer):
         self.dropout = float(dropout)
         self.use_bias = bool(use_bias)
         self.use_gate = bool(use_gate)
-        if isinstance(output_shape, int):
+        if isinstance(output_shape, numbers.Integral):
             output_shape = (output_shape,)
         self._output_shape = None if not output_shape else tuple(output_shape)
         self.attention_axes = None if attention_axes is None else tuple(attention_axes)

@@ -1,6 +1,7 @@
 """BatchNormalization (Keras 3 semantics and defaults)."""
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
@@ -29,7 +30,7 @@ class BatchNormalization(Layer):
                  moving_variance_initializer: Any = "ones", beta_regularizer: Any = None,
                  gamma_regularizer: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if axis not in (-1,) and not isinstance(axis, int):
+        if axis not in (-1,) and not isinstance(axis, numbers.Integral):
             raise ValueError(f"BatchNormalization axis must be an int, got {axis!r}")
         if not 0 <= momentum <= 1:
             raise ValueError(f"BatchNormalization momentum must be in [0, 1], got {momentum}")

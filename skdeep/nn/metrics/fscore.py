@@ -37,14 +37,14 @@ class FBetaScore(Metric):
         if average not in (None, "micro", "macro", "weighted"):
             raise ValueError("Invalid `average` argument value. Expected one of: {None, "
                              f"'micro', 'macro', 'weighted'}}. Received: average={average!r}")
-        if not isinstance(beta, float):
+        if not isinstance(beta, (float, np.floating)):
             raise ValueError("Invalid `beta` argument value. It should be a Python float. "
                              f"Received: beta={beta!r} of type '{type(beta)}'")
         if beta <= 0.0:
             raise ValueError(f"Invalid `beta` argument value. It should be > 0. Received: "
                              f"beta={beta}")
         if threshold is not None:
-            if not isinstance(threshold, float):
+            if not isinstance(threshold, (float, np.floating)):
                 raise ValueError("Invalid `threshold` argument value. It should be a Python "
                                  f"float. Received: threshold={threshold!r} of type "
                                  f"'{type(threshold)}'")

@@ -1,4 +1,6 @@
 """Nadam, Adamax, Adadelta, Lion and Ftrl with Keras 3 formulas and defaults."""
+import numbers
+
 import numpy as np
 
 from ..kernels import optim as _k
@@ -129,10 +131,10 @@ class Ftrl(Optimizer):
                   ("l2_shrinkage_regularization_strength", l2_shrinkage_regularization_strength),
                   ("beta", beta))
         for name, value in checks:
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+            if not isinstance(value, numbers.Real) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"`{name}` needs to be positive or zero. Received: "
                                  f"{name}={value!r}.")
-        if not isinstance(learning_rate_power, (int, float)) or learning_rate_power > 0:
+        if not isinstance(learning_rate_power, numbers.Real) or learning_rate_power > 0:
             raise ValueError("`learning_rate_power` needs to be negative or zero. Received: "
                              f"learning_rate_power={learning_rate_power!r}.")
         self.learning_rate_power = float(learning_rate_power)

@@ -10,6 +10,7 @@ interpolate bilinearly or take the nearest pixel, filling outside the image
 by ``fill_mode``; vectorised NumPy over the whole batch.
 """
 import math
+import numbers
 
 import numpy as np
 
@@ -22,7 +23,7 @@ _FILL_MODES = ("reflect", "wrap", "constant", "nearest", "mirror")
 
 def _factor_pair(factor, what, who, symmetric=True):
     """Keras' factor argument: a number f means (-f, f), a pair is (lower, upper)."""
-    if isinstance(factor, (int, float)) and not isinstance(factor, bool):
+    if isinstance(factor, numbers.Real) and not isinstance(factor, bool):
         pair = (-float(factor), float(factor)) if symmetric else (0.0, float(factor))
     else:
         try:
@@ -316,7 +317,7 @@ class RandomContrast(_RandomImageLayer):
         super().__init__(seed, None, **kwargs)
         self.factor = factor
         pair = _factor_pair(factor, "factor", "RandomContrast")
-        self._bounds = (abs(pair[0]), pair[1]) if not isinstance(factor, (int, float)) \
+        self._bounds = (abs(pair[0]), pair[1]) if not isinstance(factor, numbers.Real) \
             else (float(factor), float(factor))
         if any(b < 0 for b in self._bounds) or self._bounds[0] > 1:
             raise ValueError(f"RandomContrast factor must be in [0, 1] (lower) and >= 0 "

@@ -7,6 +7,7 @@ the token in descending order, as Keras does. Unknown tokens map to the OOV
 index; ``invert=True`` maps indices back to tokens.
 """
 import math
+import numbers
 
 import numpy as np
 
@@ -26,7 +27,7 @@ class _IndexLookup(Layer):
         who = type(self).__name__
         if output_mode not in _MODES:
             raise ValueError(f"{who} output_mode must be one of {_MODES}, got {output_mode!r}")
-        if isinstance(num_oov_indices, bool) or not isinstance(num_oov_indices, int) or \
+        if isinstance(num_oov_indices, bool) or not isinstance(num_oov_indices, numbers.Integral) or \
                 num_oov_indices < 0:
             raise ValueError(f"{who} num_oov_indices must be an integer >= 0, got "
                              f"{num_oov_indices!r}")

@@ -6,6 +6,7 @@ whitespace, optionally expanded into n-grams, then looked up in a
 :class:`StringLookup` vocabulary: ``['', '[UNK]', ...]`` for ``'int'``
 output (0 pads), ``['[UNK]', ...]`` otherwise.
 """
+import numbers
 import re
 
 import numpy as np
@@ -67,8 +68,8 @@ class TextVectorization(Layer):
         if output_mode not in ("int", "multi_hot", "count", "tf_idf"):
             raise ValueError(f"TextVectorization output_mode must be 'int', 'multi_hot', "
                              f"'count' or 'tf_idf', got {output_mode!r}")
-        if ngrams is not None and not (isinstance(ngrams, int) or (
-                isinstance(ngrams, (tuple, list)) and all(isinstance(n, int) for n in ngrams))):
+        if ngrams is not None and not (isinstance(ngrams, numbers.Integral) or (
+                isinstance(ngrams, (tuple, list)) and all(isinstance(n, numbers.Integral) for n in ngrams))):
             raise ValueError(f"TextVectorization ngrams must be None, an int or a tuple of ints, "
                              f"got {ngrams!r}")
         if output_mode != "int" and output_sequence_length is not None:
@@ -77,7 +78,7 @@ class TextVectorization(Layer):
             raise NotImplementedError("TextVectorization ragged/sparse outputs are not supported")
         self.max_tokens, self.standardize, self.split = max_tokens, standardize, split
         self.ngrams = tuple(ngrams) if isinstance(ngrams, list) else ngrams
-        self._ngram_sizes = (tuple(range(1, ngrams + 1)) if isinstance(ngrams, int)
+        self._ngram_sizes = (tuple(range(1, ngrams + 1)) if isinstance(ngrams, numbers.Integral)
                              else self.ngrams)
         self.output_mode, self.output_sequence_length = output_mode, output_sequence_length
         self.pad_to_max_tokens, self.encoding = bool(pad_to_max_tokens), encoding
