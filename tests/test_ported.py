@@ -28,29 +28,14 @@ PORTS = sorted(p.stem for p in PORTED.glob("*.py") if not p.name.startswith("_")
 
 #: (port, section title) -> the stream whose work the section needs
 NEEDS = {
-    ("keras_functional_api", "Plot the model"): "files (plot_model)",
-    ("keras_functional_api", "Plot the multi-input model"): "files (plot_model)",
-    ("keras_functional_api", "Plot the toy ResNet"): "files (plot_model)",
     ("keras_functional_api", "Extract and reuse nodes in the graph of layers"):
         "files (applications.VGG19)",
     ("keras_functional_api", "Extend the API using custom layers"): "ops (Layer.call)",
     ("keras_training_with_built_in_methods",
      "Handling losses and metrics that don't fit the standard signature"):
         "ops (Layer.call, add_loss)",
-    ("keras_training_with_built_in_methods", "Plot the multi-input model"):
-        "files (plot_model)",
-    ("keras_training_with_built_in_methods", "Using the TensorBoard callback"):
-        "files (TensorBoard)",
     ("keras_serialization_and_saving", "Custom objects"):
         "ops (Layer.call, custom activation functions)",
-    ("keras_transfer_learning", "Standardizing the data"): "layers (Resizing)",
-    ("keras_transfer_learning", "Using random data augmentation"):
-        "layers (RandomFlip, RandomRotation)",
-    ("keras_transfer_learning", "Build a model"):
-        "files (applications.MobileNetV2) and layers (Rescaling)",
-    ("keras_transfer_learning", "Train the top layer"): "files and layers (model above)",
-    ("keras_transfer_learning", "Do a round of fine-tuning of the entire model"):
-        "files and layers (model above)",
 }
 
 #: (port, section title) -> text its output must contain (Keras prints it)

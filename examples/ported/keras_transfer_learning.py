@@ -87,17 +87,17 @@ assert inner_model.layers[0].trainable == False  # `trainable` is propagated rec
 # %% Getting the data
 # skdeep: instead of tfds.load("cats_vs_dogs", ...): a few random images and labels
 rng = np.random.default_rng(0)
-train_x = rng.integers(0, 256, size=(16, 180, 200, 3)).astype("float32")
-train_y = rng.integers(0, 2, size=(16,)).astype("float32")
-validation_x = rng.integers(0, 256, size=(8, 180, 200, 3)).astype("float32")
-validation_y = rng.integers(0, 2, size=(8,)).astype("float32")
-test_x = rng.integers(0, 256, size=(8, 180, 200, 3)).astype("float32")
-test_y = rng.integers(0, 2, size=(8,)).astype("float32")
+train_x = rng.integers(0, 256, size=(8, 180, 200, 3)).astype("float32")
+train_y = rng.integers(0, 2, size=(8,)).astype("float32")
+validation_x = rng.integers(0, 256, size=(4, 180, 200, 3)).astype("float32")
+validation_y = rng.integers(0, 2, size=(4,)).astype("float32")
+test_x = rng.integers(0, 256, size=(4, 180, 200, 3)).astype("float32")
+test_y = rng.integers(0, 2, size=(4,)).astype("float32")
 
 print(f"Number of training samples: {len(train_x)}")
 print(f"Number of validation samples: {len(validation_x)}")
 print(f"Number of test samples: {len(test_x)}")
-batch_size = 8  # skdeep: 64 -> 8 (16 training images)
+batch_size = 8  # skdeep: 64 -> 8 (8 training images)
 
 # %% Standardizing the data
 resize_fn = keras.layers.Resizing(150, 150)
