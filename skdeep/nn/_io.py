@@ -15,7 +15,7 @@ import secrets
 import threading
 import time
 
-__all__ = ["atomic_write", "write_bytes", "TMP_SUFFIX", "stale_temp_files"]
+__all__ = ["TMP_SUFFIX", "atomic_write", "stale_temp_files", "write_bytes"]
 
 TMP_SUFFIX = ".skdeep-tmp"
 # On systems where a process cannot be probed (Windows), temp files older

@@ -29,10 +29,21 @@ import zipfile
 
 import numpy as np
 
-__all__ = ["MAX_JSON_BYTES", "MAX_JSON_DEPTH", "SafeArchive", "open_archive", "read_source",
-           "loads_json",
-           "check_json_depth", "read_npz", "check_weight_array", "npz_size_bound",
-           "weight_guard", "check_new_weight", "check_layer_dtype"]
+__all__ = [
+    "MAX_JSON_BYTES",
+    "MAX_JSON_DEPTH",
+    "SafeArchive",
+    "check_json_depth",
+    "check_layer_dtype",
+    "check_new_weight",
+    "check_weight_array",
+    "loads_json",
+    "npz_size_bound",
+    "open_archive",
+    "read_npz",
+    "read_source",
+    "weight_guard",
+]
 
 #: Upper bound of one JSON entry (configs, manifests, metadata).
 MAX_JSON_BYTES = 64 << 20
@@ -88,7 +99,7 @@ class SafeArchive:
         try:
             with self.zf.open(info) as f:
                 data = _read_at_most(f, limit + 1)
-        except Exception as err:  # any failure inside a damaged archive
+        except Exception as err:  # noqa: BLE001 - any failure inside a damaged archive
             raise ValueError(f"{self.desc} is corrupted: cannot read '{name}' ({err})") from None
         if len(data) > limit:
             raise ValueError(f"{self.desc}: entry '{name}' is larger than declared")
@@ -182,7 +193,7 @@ def open_archive(source, kind="a skdeep model or weights file", desc=None):
     desc = desc or default_desc
     try:
         zf = zipfile.ZipFile(f)
-    except Exception as err:  # not a zip, truncated, damaged directory...
+    except Exception as err:  # noqa: BLE001 - not a zip, truncated, damaged directory...
         if owned:
             f.close()
         raise ValueError(f"{desc} is not {kind} (not a readable zip archive: {err}); it may "

@@ -118,12 +118,12 @@ def open_saved(source):
 def _check_manifest(manifest, where):
     """The manifest's ``{array key: shape}``, after checking its structure."""
     if not isinstance(manifest, list):
-        raise ValueError(f"{where} must be a list of layers")
+        raise ValueError(f"{where} must be a list of layers")  # noqa: TRY004 - file content
     shapes = {}
     for item in manifest:
         if not (isinstance(item, dict) and isinstance(item.get("layer"), str)
                 and isinstance(item.get("weights"), list)):
-            raise ValueError(f"{where}: invalid layer entry {item!r:.120}")
+            raise ValueError(f"{where}: invalid layer entry {item!r:.120}")  # noqa: TRY004
         for spec in item["weights"]:
             ok = (isinstance(spec, dict) and isinstance(spec.get("name"), str)
                   and isinstance(spec.get("key"), str) and _KEY.match(spec["key"])

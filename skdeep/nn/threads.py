@@ -51,7 +51,7 @@ class BlasLimit:
     library gets back the thread count it had before the first began.
     """
 
-    __slots__ = ("n", "_entered")
+    __slots__ = ("_entered", "n")
 
     def __init__(self, n):
         self.n = max(1, int(n))
@@ -174,8 +174,18 @@ class StepTuner:
     end of the fit (restores BLAS's own threads).
     """
 
-    __slots__ = ("probe_steps", "hold_s", "clock", "_mode", "_times", "_probing", "_until",
-                 "_guard", "_t0", "choices")
+    __slots__ = (
+        "_guard",
+        "_mode",
+        "_probing",
+        "_t0",
+        "_times",
+        "_until",
+        "choices",
+        "clock",
+        "hold_s",
+        "probe_steps",
+    )
 
     PARALLEL, SERIAL = 0, 1
 

@@ -102,6 +102,5 @@ def test_n_jobs_zero_is_rejected(est):
 
 
 def test_thread_limits_zero_is_rejected():
-    with pytest.raises(ValueError, match="0 has no meaning"):
-        with backend.thread_limits(0):
-            pass
+    with pytest.raises(ValueError, match="0 has no meaning"), backend.thread_limits(0):
+        pass

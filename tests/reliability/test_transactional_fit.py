@@ -31,7 +31,7 @@ class FailAt(Callback):
 
 
 def make(kind, **kw):
-    common = dict(dict(epochs=3, batch_size=8, random_state=0), **kw)
+    common = {"epochs": 3, "batch_size": 8, "random_state": 0, **kw}
     if kind == "classifier":
         return NeuralClassifier(layers=[], **common), Y_CLS
     if kind == "regressor":
