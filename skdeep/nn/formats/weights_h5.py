@@ -153,6 +153,12 @@ def read_weights(model, h5file, desc):
                                  f"{tuple(w.shape)} in the model but {tuple(value.shape)} in "
                                  f"the file (at '{path}')")
             plan.append((w, value))
+    covered = {id(w) for w, _ in plan}
+    missed = [w.path for w in model.weights if id(w) not in covered]
+    if missed:  # a weight the layout walk did not reach would silently keep its init
+        raise ValueError(f"Cannot load weights from {desc}: {len(missed)} weight(s) of the "
+                         f"model have no place in Keras' layout ({missed[:5]}); the model "
+                         "holds layers skdeep cannot save in this format")
     for w, value in plan:  # assigned only once all matched: never a half-loaded model
         w.assign(value.astype(w.dtype, copy=False))
     return _vars_of(h5file, "optimizer", desc)
