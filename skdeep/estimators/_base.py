@@ -101,6 +101,23 @@ class _DivergenceGuard(callbacks_module.Callback):
             "this fit.")
 
 
+class _Transaction:
+    """The models a fit may change in place, snapshotted to be rolled back."""
+
+    def __init__(self, fitted_model):
+        self.fitted_model, self.snapshots = fitted_model, []
+
+    def protect(self, model):
+        if not any(s.model is model for s in self.snapshots):
+            self.snapshots.append(_ModelSnapshot(model))
+
+    def protect_if_fitted(self, model):
+        """A rebuilt network that is in fact the fitted one (a ``model=``
+        function returning the same object) is trained in place: snapshot it."""
+        if model is not None and model is self.fitted_model:
+            self.protect(model)
+
+
 class _ModelSnapshot:
     """The trainable state of a compiled model (weights, optimizer state,
     learning rate included), restorable in place after a failed continued fit."""
@@ -369,15 +386,17 @@ class BaseNeuralEstimator(BaseEstimator):
         is kept (see :meth:`_commit`), as Keras keeps an interrupted model.
         """
         saved = dict(vars(self))
-        snapshot = _ModelSnapshot(self.model_) if keep else None
+        txn = _Transaction(saved.get("model_"))
+        if keep:
+            txn.protect(self.model_)
         try:
-            yield
+            yield txn
         except BaseException as err:
             if isinstance(err, KeyboardInterrupt) and getattr(err, "_skdeep_kept", False):
                 raise
             vars(self).clear()
             vars(self).update(saved)
-            if snapshot is not None:
+            for snapshot in txn.snapshots:
                 snapshot.restore()
             raise
 

@@ -87,7 +87,7 @@ class SupervisedNeuralEstimator(BaseNeuralEstimator):
     def _fit(self, X, y, sample_weight, fit_params, keep, classes=None, one_epoch=False):
         self._check_params()
         keep = keep and self._is_fitted()
-        with self._transaction(keep):
+        with self._transaction(keep) as txn:
             X, y = self._check_Xy(X, y, reset=not keep)
             encoder = self._encoder if keep else self._make_encoder(y, classes)
             if keep:
@@ -102,6 +102,7 @@ class SupervisedNeuralEstimator(BaseNeuralEstimator):
                     model, history, fitted = self.model_, self.history_, {}
                 else:
                     X, model, fitted = self._prepare_model(X, y, encoder)
+                    txn.protect_if_fitted(model)
                     history = {}
                 self._train(model, history, fitted, X, encoder.transform(y), sw, epochs,
                             fit_params, start, one_epoch)

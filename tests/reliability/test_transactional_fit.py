@@ -190,3 +190,29 @@ def test_keyboard_interrupt_before_training_changes_nothing(monkeypatch):
 def test_docstrings_describe_the_interrupt_behaviour():
     for cls in (NeuralClassifier, NeuralRegressor, Autoencoder):
         assert "KeyboardInterrupt" in cls.__doc__ and "transactional" in cls.__doc__
+
+
+_SHARED = {}
+
+
+def same_model_every_time(meta):
+    """A model function returning one global network (trained in place)."""
+    from skdeep.nn import Sequential
+    from skdeep.nn.layers import Dense
+
+    if "model" not in _SHARED:
+        _SHARED["model"] = Sequential([Dense(meta["n_classes_"], activation="softmax",
+                                             input_shape=(meta["n_features_in_"],))])
+        _SHARED["model"].compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    return _SHARED["model"]
+
+
+def test_failed_refit_of_a_model_function_returning_the_same_network():
+    _SHARED.clear()
+    est = NeuralClassifier(model=same_model_every_time, epochs=2, random_state=0).fit(X, Y_CLS)
+    before, reference = state(est), est.predict_proba(X)
+    est.set_params(callbacks=[FailAt(1, RuntimeError("boom"))])
+    with pytest.raises(RuntimeError):
+        est.fit(X, Y_CLS)
+    assert_same_state(before, state(est))
+    np.testing.assert_array_equal(est.predict_proba(X), reference)
