@@ -25,7 +25,7 @@ class TensorBoard(Callback):
     write_graph : bool, default True
         Write the model's layer graph (viewable in TensorBoard's Graphs tab).
     write_images : bool, default False
-        Accepted for Keras compatibility; weight images are not written.
+        Only False: weight images are not implemented (NotImplementedError).
     update_freq : 'epoch', 'batch' or int, default 'epoch'
         Also log every batch ('batch') or every N batches (int).
     **kwargs
@@ -64,6 +64,9 @@ class TensorBoard(Callback):
                 isinstance(update_freq, int) and update_freq > 0):
             raise ValueError(f"update_freq must be 'epoch', 'batch' or a positive int, got "
                              f"{update_freq!r}")
+        if write_images:
+            raise NotImplementedError("TensorBoard(write_images=True) is not supported by "
+                                      "skdeep; use histogram_freq for weight distributions")
         if not isinstance(histogram_freq, int) or histogram_freq < 0:
             raise ValueError(f"histogram_freq must be an int >= 0, got {histogram_freq!r}")
         self.log_dir = os.fspath(log_dir)

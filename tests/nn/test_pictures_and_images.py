@@ -122,6 +122,8 @@ def test_tensorboard_arguments_are_checked():
         TensorBoard(update_freq="sometimes")
     with pytest.raises(NotImplementedError, match="profile_batch"):
         TensorBoard(profile_batch=(2, 4))
+    with pytest.raises(NotImplementedError, match="write_images"):
+        TensorBoard(write_images=True)
     TensorBoard(profile_batch=0, embeddings_freq=0)  # Keras' defaults are accepted
 
 
