@@ -509,13 +509,18 @@ class Model(Layer):
         return model_to_config(self)["config"]
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config, custom_objects=None):
+        """A new model from :meth:`get_config`; ``custom_objects`` maps the names of
+        custom layers (and functions) in the config to their classes, as in Keras."""
         if cls._call_defined:
             return cls(**config)
+        from .object_registry import custom_object_scope
         from .saving import model_from_config
 
-        return model_from_config({"class_name": "Sequential" if cls is Sequential else
-                                  "Functional", "config": config})
+        with custom_object_scope(custom_objects or {}):
+            return model_from_config({"class_name": "Sequential" if cls is Sequential else
+                                      "Functional", "config": config},
+                                     custom_objects=custom_objects)
 
     def __reduce__(self):
         # pickle and deepcopy go through the saved format: configs and arrays only

@@ -333,3 +333,23 @@ def test_input_spec_is_checked_on_each_call_as_keras():
     strict.input_spec = keras.InputSpec(dtype="int32")
     with pytest.raises(ValueError, match="expected dtype=int32"):
         strict(np.zeros((1, 2), "float32"))
+
+
+def test_model_from_config_takes_custom_objects():
+    class Scale(layers.Layer):
+        def __init__(self, factor=2.0, **kwargs):
+            super().__init__(**kwargs)
+            self.factor = factor
+
+        def call(self, x):
+            return x * self.factor
+
+        def get_config(self):
+            return {**super().get_config(), "factor": self.factor}
+
+    inp = keras.Input((3,))
+    model = keras.Model(inp, Scale(3.0)(inp))
+    with pytest.raises(ValueError, match="Scale"):
+        keras.Model.from_config(model.get_config())
+    again = keras.Model.from_config(model.get_config(), custom_objects={"Scale": Scale})
+    np.testing.assert_allclose(again.predict(np.ones((1, 3)), verbose=0), 3.0)
