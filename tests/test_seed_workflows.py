@@ -1,4 +1,4 @@
-"""The Keras course workflows of /work/shared/seeds, run on skdeep with only the
+"""The Keras course workflows of the seed notes, run on skdeep with only the
 imports changed.
 
 Each test reproduces one workflow of the course notes with the notes' own call
@@ -1291,17 +1291,26 @@ def test_core_layers_dense_dropout_slides():
 def test_optimizers_by_name_and_customized():
     X, y = _binary_data(48)
     model = Sequential([Dense(4, input_shape=(2,), activation='relu'), Dense(1)])
-    for name in ('sgd', 'adagrad', 'rmsprop', 'adam'):
+
+    def fit_moves_weights():
+        before = model.get_weights()
+        history = model.fit(X, y, epochs=1, verbose=0)
+        assert np.isfinite(history.history['loss'][0])
+        return any(not np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+
+    for name, cls in (('sgd', SGD), ('adagrad', Adagrad), ('rmsprop', RMSprop), ('adam', Adam)):
         model.compile(optimizer=name, loss='mean_squared_error')
-        model.fit(X, y, epochs=1, verbose=0)
+        assert type(model.optimizer) is cls
+        assert fit_moves_weights()
     # Keras 3 spelling of the slides' customizations
     sgd = SGD(learning_rate=0.01, momentum=0.9, nesterov=True)
     model.compile(optimizer=sgd, loss='mean_squared_error')
-    model.fit(X, y, epochs=1, verbose=0)
+    assert model.optimizer is sgd and fit_moves_weights()
+    assert sgd.iterations == 2 and sgd.momentum == 0.9 and sgd.nesterov
     for opt in (Adagrad(learning_rate=0.01), RMSprop(learning_rate=0.001, rho=0.9),
                 Adam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, amsgrad=False)):
         model.compile(optimizer=opt, loss='mean_squared_error')
-        model.fit(X, y, epochs=1, verbose=0)
+        assert model.optimizer is opt and fit_moves_weights() and opt.iterations == 2
 
 
 def test_optimizers_keras2_arguments_lr_decay_epsilon_none():

@@ -37,12 +37,6 @@ def test_fit_learns_and_history_has_keras_keys(rng):
 
 def test_validation_split_takes_last_fraction(rng):
     x, y = make_blobs(rng, n=100)
-    seen = []
-
-    class Spy(Callback):
-        def on_train_batch_begin(self, batch, logs=None):
-            pass
-
     model = classifier()
     # the validation set must be exactly the last 20 rows: compare with explicit data
     set_random_seed(3)
@@ -53,7 +47,6 @@ def test_validation_split_takes_last_fraction(rng):
     assert h1.history["val_loss"][0] == pytest.approx(val, rel=1e-6)
     with pytest.raises(ValueError, match="validation_split"):
         model.fit(x, y, validation_split=1.5, verbose=0)
-    del seen, Spy
 
 
 def test_validation_data_and_evaluate_conventions(rng):
