@@ -86,7 +86,7 @@ def _profile_skdeep(model, X, y, batch_size, steps=60):
     """Milliseconds per training step spent in each layer's forward and backward."""
     import time
 
-    from skdeep.nn.training import _train_state
+    from skdeep.nn.compile_utils import train_state as _train_state
 
     state = _train_state(model)
     totals = {}

@@ -17,7 +17,7 @@ from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..nn import backend, losses, optimizers
+from ..nn import losses, optimizers, threads
 from ..nn import callbacks as callbacks_module
 from ..nn.saving import model_from_bytes, model_to_bytes
 from . import _routing
@@ -457,7 +457,7 @@ class BaseNeuralEstimator(BaseEstimator):
         X = self._check_X(X, reset=False)
         if "feature_encoder_" in self.__dict__:
             X = self._encode_features(X)
-        with backend.thread_limits(self.n_jobs):
+        with threads.thread_limits(self.n_jobs):
             raw = (model or self.model_).predict(X, batch_size=self._predict_batch_size(),
                                                  verbose=0)
         return raw, _float_out(X.dtype), X

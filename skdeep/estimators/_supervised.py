@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .._typing import ArrayLike, EstimatorT
-from ..nn import Input, Model, Sequential, backend
+from ..nn import Input, Model, Sequential, backend, threads
 from ..nn.layers import Dense
 from . import _routing
 from ._base import BaseNeuralEstimator, _validate_data
@@ -97,7 +97,7 @@ class SupervisedNeuralEstimator(BaseNeuralEstimator):
             sw = self._sample_weights(y, sw, check_classes=not one_epoch)
             epochs = 1 if one_epoch else self.epochs
             start = self.n_iter_ if keep else 0
-            with backend.thread_limits(self.n_jobs), backend.seeded(self._seed_for(start)):
+            with threads.thread_limits(self.n_jobs), backend.seeded(self._seed_for(start)):
                 if keep:
                     model, history, fitted = self.model_, self.history_, {}
                 else:
@@ -139,7 +139,7 @@ class SupervisedNeuralEstimator(BaseNeuralEstimator):
         with self._transaction(False):
             X, y = self._check_Xy(X, y, reset=True)
             encoder = self._make_encoder(y, None)
-            with backend.thread_limits(self.n_jobs), backend.seeded(self._seed_for(0)):
+            with threads.thread_limits(self.n_jobs), backend.seeded(self._seed_for(0)):
                 _, _, fitted = self._prepare_model(X, y, encoder)
             self._commit(fitted, {})
         return self

@@ -21,7 +21,7 @@ from .._typing import (
     RandomState,
     Verbose,
 )
-from ..nn import Input, Model, Sequential, activations, backend, losses
+from ..nn import Input, Model, Sequential, activations, backend, losses, threads
 from ..nn.layers import Activation, BatchNormalization, Dense, Dropout
 from . import _routing
 from ._base import BaseNeuralEstimator, _float_out, _validate_data
@@ -208,7 +208,7 @@ callbacks, random_state, verbose, warm_start, n_jobs
             X = self._check_X(X, reset=not keep)
             sw = self._check_sample_weight(sample_weight, X.shape[0])
             start = self.n_iter_ if keep else 0
-            with backend.thread_limits(self.n_jobs), backend.seeded(self._seed_for(start)):
+            with threads.thread_limits(self.n_jobs), backend.seeded(self._seed_for(start)):
                 if keep:
                     model, history, fitted = self.model_, self.history_, {}
                 else:
@@ -300,7 +300,7 @@ callbacks, random_state, verbose, warm_start, n_jobs
         if Z.shape[1] != self.n_components:
             raise ValueError(f"inverse_transform expects codes with {self.n_components} "
                              f"columns (n_components), got {Z.shape[1]}")
-        with backend.thread_limits(self.n_jobs):
+        with threads.thread_limits(self.n_jobs):
             out = self.decoder_.predict(Z, batch_size=self._predict_batch_size(), verbose=0)
         return out.astype(_float_out(Z.dtype), copy=False)
 

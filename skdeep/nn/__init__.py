@@ -17,16 +17,24 @@ Examples
 from . import (activations, backend, callbacks, config, constraints, datasets, initializers,
                layers, losses, metrics, models, optimizers, preprocessing, regularizers, saving,
                utils)
-from . import ops, random
+from . import object_registry, ops, random
 from .initializers import Initializer
 from .layers import InputSpec
-from .layers.base import Input, KTensor as KerasTensor, Layer
+from .layers.base import Input, KTensor as KerasTensor, Layer, is_keras_tensor as _is_kt
 from .losses import Loss
 from .metrics import Metric
-from .model import Model, Sequential
+from .model import Model, Sequential, function as _function
 from .optimizers import Optimizer
 from .regularizers import Regularizer
 from .saving import load_model
+
+# K.function builds a Model, so it is defined next to Model; the backend
+# namespace (below every layer) gets it here, where both exist
+backend.function = _function
+backend.is_keras_tensor = _is_kt
+# loading may name the public classes and functions of these modules
+object_registry.BUILTIN_MODULES[:] = [layers, losses, metrics, optimizers, optimizers.schedules,
+                                      initializers, regularizers, constraints, activations, ops]
 
 __all__ = ["Sequential", "Model", "Input", "InputSpec", "Layer", "Loss", "Metric", "Optimizer",
            "Initializer", "Regularizer", "KerasTensor", "load_model", "version", "activations",

@@ -100,7 +100,7 @@ def config_of(model):
 def from_config(entry, custom_objects=None):
     """Rebuild (and build) a subclassed model from :func:`config_of`'s output."""
     from .model import Model
-    from .saving import _layer_classes
+    from .layers.serialization import layer_classes as _layer_classes
 
     classes = _layer_classes(custom_objects)
     cls = classes.get(entry.get("registered_name")) or classes.get(entry["class_name"])

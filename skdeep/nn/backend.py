@@ -1,10 +1,9 @@
-"""Global engine settings: float dtype, random seeding and thread control.
+"""Global engine settings: float dtype and random seeding (threads: ``threads.py``).
 
 Everything that is process-global in the engine lives here, so that it is
 easy to see and to reset.
 """
 import contextlib
-import numbers
 import threading
 
 import numpy as np
@@ -104,69 +103,6 @@ def child_seed(rng=None):
     return int(rng.integers(0, 2**63 - 1))
 
 
-@contextlib.contextmanager
-def thread_limits(n_threads=None):
-    """Limit BLAS and Numba threads to ``n_threads`` inside the block.
-
-    ``None`` keeps the current settings; negative values count back from the
-    number of cores (-1: all cores), as scikit-learn's ``n_jobs`` does.
-    Settings are always restored on exit, also when sections running in
-    several threads end in another order than they began.
-    """
-    if n_threads is None:
-        yield
-        return
-    import numba
-
-    from . import threads
-
-    n_cores = numba.config.NUMBA_NUM_THREADS
-    if isinstance(n_threads, bool) or not isinstance(n_threads, numbers.Integral) \
-            or n_threads == 0:
-        raise ValueError(f"n_threads must be None, a positive integer or a negative one "
-                         f"counting back from the number of cores (-1: all), got "
-                         f"{n_threads!r}; 0 has no meaning")
-    if n_threads < 0:
-        n_threads = max(1, n_cores + 1 + n_threads)
-    n_threads = int(max(1, min(n_threads, n_cores)))
-    # Numba's thread count is per thread: saving and restoring it here is
-    # exact. BLAS's is per process: threads.blas_limit counts the active
-    # limits so that concurrent sections may end in any order.
-    old = numba.get_num_threads()
-    try:
-        numba.set_num_threads(n_threads)
-        with threads.blas_limit(n_threads):
-            yield
-    finally:
-        numba.set_num_threads(old)
-
-
-def function(inputs, outputs, updates=None, name=None):
-    """A function from input arrays to output arrays of a graph (``K.function``).
-
-    ``inputs`` and ``outputs`` are symbolic tensors (lists or single) of a
-    built model, e.g. ``function([model.input], [model.layers[2].output])``.
-    The returned callable takes a list of arrays and returns a list of arrays
-    computed in inference mode.
-    """
-    from .model import Model
-
-    if updates:
-        raise ValueError("backend.function does not support updates")
-    many_in = isinstance(inputs, (list, tuple))
-    many_out = isinstance(outputs, (list, tuple))
-    sub = Model(list(inputs) if many_in else inputs, list(outputs) if many_out else outputs,
-                name=name)
-
-    def call(arrays):
-        if isinstance(arrays, (list, tuple)) and not many_in and len(arrays) == 1:
-            arrays = arrays[0]
-        result = sub.predict_on_batch(list(arrays) if many_in else arrays)
-        return list(result) if many_out else result
-
-    return call
-
-
 # ---------------------------------------------------------------------------- Keras config names
 _EPSILON = 1e-7
 
@@ -197,18 +133,11 @@ def backend():
 def clear_session(free_memory=True):
     """Forget the names given to layers so far, so that new layers are named
     ``dense``, ``dense_1``... again, as ``keras.backend.clear_session()`` does."""
-    from .layers import base
+    from . import naming
 
-    base._NAME_COUNTERS.clear()
-    base._USED_NAMES.clear()
+    naming._NAME_COUNTERS.clear()
+    naming._USED_NAMES.clear()
     _UIDS.clear()
-
-
-def is_keras_tensor(x):
-    """Whether ``x`` is a symbolic tensor (from ``Input`` and layer calls)."""
-    from .layers.base import KTensor
-
-    return isinstance(x, KTensor)
 
 
 def standardize_dtype(dtype):

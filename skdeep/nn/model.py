@@ -1,9 +1,9 @@
 """Model (a graph of layer calls) and Sequential.
 
-A Model is itself a Layer, so models nest. ``_run`` executes the graph in
-topological order and records each node's backward closure on a tape;
-``_backward`` walks the tape in reverse, summing gradients where a tensor
-fans out.
+A Model is itself a Layer, so models nest. The model holds the graph (the
+nodes in topological order) and the weights; :mod:`skdeep.nn.execution`
+runs the graph and :class:`skdeep.nn.trainer.Trainer` (a base class) holds
+compile / fit / evaluate / predict.
 """
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from . import training
-from .context import CallContext
+from . import execution
+from .layers import serialization as layer_serialization
 from .layers.base import (
     BUILD_LOCK,
     InputLayer,
@@ -25,6 +25,7 @@ from .layers.base import (
     _snake,
     unique_name,
 )
+from .trainer import Trainer
 
 
 def _topological_nodes(inputs, outputs):
@@ -92,7 +93,7 @@ def _keras_layer_order(inputs, outputs):
                   key=lambda layer: (-layer_depth[id(layer)], first_seen[id(layer)]))
 
 
-class Model(Layer):
+class Model(Trainer, Layer):
     """A functional model: ``Model(inputs, outputs)``.
 
     ``inputs`` and ``outputs`` are symbolic tensors (or lists / dicts of
@@ -107,6 +108,8 @@ class Model(Layer):
     >>> model = Model(inp, out)
     >>> model.compile(optimizer="adam", loss="binary_crossentropy")
     """
+
+    _owns_graph = True
 
     def __init__(self, inputs: Any = None, outputs: Any = None, name: str | None = None,
                  trainable: bool = True, **kwargs: Any) -> None:
@@ -272,139 +275,17 @@ class Model(Layer):
         return self._unique_weights("trainable_weights")
 
     # ------------------------------------------------------------------ execution
-    def _contexts(self, training, need_dx=True, fused=(), calls=None, workspace=True):
-        """One reusable :class:`CallContext` per node, for one entry point.
-
-        ``need_dx`` False: the first nodes (fed by model inputs) skip their
-        input gradient. ``fused``: node indices whose layer returns logits to
-        a fused loss. ``calls``: how often each layer runs per step (by id),
-        to mark sole calls.
-        """
-        ctxs = []
-        for i, node in enumerate(self._nodes):
-            ctxs.append(CallContext(
-                training=training if node.training is None else node.training,
-                need_dx=need_dx or i not in self._first_nodes,
-                sole_call=calls is not None and calls.get(id(node.layer)) == 1,
-                logits=i in fused, workspace={} if workspace else None))
-        return ctxs
-
-    def _run(self, xs, ctxs, penalties=None):
-        """Forward pass over arrays ``xs`` with one context per node.
-
-        Returns (outputs, tape, values).
-        """
-        values, masks = {}, {}
-        for t, x in zip(self._input_tensors, xs):
-            values[id(t)] = x
-            masks[id(t)] = None
-        tape = []
-        for node, ctx in zip(self._nodes, ctxs):
-            layer = node.layer
-            ins = [values[id(t)] for t in node.inputs]
-            in_masks = [masks[id(t)] for t in node.inputs]
-            x = ins if node.list_input else ins[0]
-            mask = in_masks if node.list_input else in_masks[0]
-            if layer.consumes_mask:
-                ctx.mask = mask
-            ctx.penalties = penalties
-            y, backward = layer.forward(x, ctx, **node.call_kwargs)
-            outs = y if len(node.outputs) > 1 else [y]
-            out_mask = layer.compute_mask(x, mask)
-            out_masks = out_mask if isinstance(out_mask, list) else [out_mask] * len(outs)
-            reg = layer.activity_regularizer
-            if reg is not None and penalties is not None:
-                backward = self._with_activity_penalty(reg, outs, backward, penalties)
-            for t, v, m in zip(node.outputs, outs, out_masks):
-                values[id(t)] = v
-                masks[id(t)] = m
-            tape.append((node, backward))
-        return [values[id(t)] for t in self._output_tensors], tape, values
-
-    def _chain_plan(self):
-        """For a plain chain of single-input layers (no masks, no call kwargs):
-        the layers in order, so inference can skip the graph bookkeeping."""
-        plan = self.__dict__.get("_plan")
-        if plan is None or plan[0] is not self._nodes:
-            chain = len(self._input_tensors) == 1 and len(self._output_tensors) == 1
-            prev = self._input_tensors[0] if chain else None
-            for node in self._nodes:
-                if not chain:
-                    break
-                chain = (not node.list_input and len(node.inputs) == 1 and node.inputs[0] is prev
-                         and len(node.outputs) == 1 and not node.call_kwargs
-                         and not node.layer.consumes_mask and not isinstance(node.layer, Model)
-                         and type(node.layer).compute_mask is Layer.compute_mask)
-                prev = node.outputs[0]
-            chain = chain and prev is self._output_tensors[0]
-            plan = self._plan = (self._nodes, [n.layer for n in self._nodes] if chain else None)
-        return plan[1]
-
-    def _infer(self, xs, ctxs):
-        """Inference-mode outputs (a list), through the chain fast path when possible."""
-        layers = self._chain_plan()
-        if layers is None:
-            return self._run(xs, ctxs)[0]
-        x = xs[0]
-        for layer, ctx in zip(layers, ctxs):
-            x = layer.forward(x, ctx)[0]
-        return [x]
-
-    @staticmethod
-    def _with_activity_penalty(reg, outs, backward, penalties):
-        n = max(outs[0].shape[0], 1) if outs[0].ndim else 1
-        penalties.append(sum(reg(o) for o in outs) / n)
-        if len(outs) == 1:
-            return lambda dy: backward(dy + (reg.gradient(outs[0]) / n).astype(dy.dtype))
-        return lambda dys: backward([d + (reg.gradient(o) / n).astype(d.dtype)
-                                     for d, o in zip(dys, outs)])
-
-    @staticmethod
-    def _backward(tape, output_tensors, output_grads, values):
-        """Run the tape backwards; returns the gradients of the model inputs by tensor id."""
-        grads = {}
-
-        def add(t, g):
-            k = id(t)
-            grads[k] = g if k not in grads else grads[k] + g
-
-        for t, g in zip(output_tensors, output_grads):
-            if g is not None:
-                add(t, g)
-        for node, backward in reversed(tape):
-            dys = [grads.pop(id(t), None) for t in node.outputs]
-            if all(d is None for d in dys):
-                continue
-            if len(dys) == 1:
-                dy = dys[0]
-            else:
-                dy = [d if d is not None else np.zeros_like(values[id(t)])
-                      for d, t in zip(dys, node.outputs)]
-            dx = backward(dy)
-            if dx is None:
-                continue
-            for t, d in zip(node.inputs, dx if node.list_input else [dx]):
-                if d is not None:
-                    add(t, d)
-        return grads
-
-    def _child_contexts(self, ctx):
-        """Contexts of this model's nodes when it runs as a layer under ``ctx``."""
-        first = self._first_nodes
-        return [ctx.child(i, training=None if node.training is None else node.training,
-                          need_dx=None if i in first else True)
-                for i, node in enumerate(self._nodes)]
-
     def forward(self, inputs, ctx):
         """Run the model as a layer inside another model (or eagerly)."""
         self._ensure_graph()
         xs = _as_list(inputs) if self._input_is_list else [inputs]
-        outs, tape, values = self._run(xs, self._child_contexts(ctx), penalties=ctx.penalties)
+        outs, tape, values = execution.run(self, xs, execution.child_contexts(self, ctx),
+                                           ctx.penalties)
         in_tensors, out_tensors = self._input_tensors, self._output_tensors
 
         def backward(dy):
             dys = list(dy) if self._output_is_list else [dy]
-            grads = self._backward(tape, out_tensors, dys, values)
+            grads = execution.backward(tape, out_tensors, dys, values)
             dxs = [grads.get(id(t)) for t in in_tensors]
             return dxs if self._input_is_list else dxs[0]
 
@@ -423,20 +304,6 @@ class Model(Layer):
     @property
     def sublayers(self):
         return self.layers if (self._graph_ready or hasattr(self, "_stack")) else []
-
-    @property
-    def metrics_names(self):
-        """Names of what ``evaluate`` returns, in order (``['loss', 'accuracy']``)."""
-        return training.metrics_names(self)
-
-    # ------------------------------------------------------------------ public API
-    compile = training.compile
-    fit = training.fit
-    evaluate = training.evaluate
-    predict = training.predict
-    train_on_batch = training.train_on_batch
-    test_on_batch = training.test_on_batch
-    predict_on_batch = training.predict_on_batch
 
     def summary(self, line_length: int | None = None, positions: Sequence[float] | None = None,
                 print_fn: Callable[..., Any] | None = None, expand_nested: bool = False,
@@ -693,3 +560,53 @@ class Sequential(Model):
         self._trainable = bool(value)
         for layer in self._stack:
             layer.trainable = value
+
+
+def _model_to_config(model):
+    from .saving import model_to_config
+
+    return model_to_config(model)
+
+
+def _model_from_config(config, custom_objects=None):
+    from .saving import model_from_config
+
+    return model_from_config(config, custom_objects)
+
+
+layer_serialization.register_model_hooks(lambda obj: isinstance(obj, Model), _model_to_config,
+                                         _model_from_config)
+
+
+def function(inputs, outputs, updates=None, name=None):
+    """A function from input arrays to output arrays of a graph (``K.function``).
+
+    ``inputs`` and ``outputs`` are symbolic tensors (lists or single) of a
+    built model, e.g. ``function([model.input], [model.layers[2].output])``.
+    The returned callable takes a list of arrays and returns a list of arrays
+    computed in inference mode. Also available as ``skdeep.nn.backend.function``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.nn import Sequential, backend as K
+    >>> from skdeep.nn.layers import Dense
+    >>> model = Sequential([Dense(3, input_shape=(2,)), Dense(1)])
+    >>> hidden = K.function([model.input], [model.layers[0].output])
+    >>> hidden([np.ones((4, 2))])[0].shape
+    (4, 3)
+    """
+    if updates:
+        raise ValueError("backend.function does not support updates")
+    many_in = isinstance(inputs, (list, tuple))
+    many_out = isinstance(outputs, (list, tuple))
+    sub = Model(list(inputs) if many_in else inputs, list(outputs) if many_out else outputs,
+                name=name)
+
+    def call(arrays):
+        if isinstance(arrays, (list, tuple)) and not many_in and len(arrays) == 1:
+            arrays = arrays[0]
+        result = sub.predict_on_batch(list(arrays) if many_in else arrays)
+        return list(result) if many_out else result
+
+    return call

@@ -182,21 +182,13 @@ def lookup(class_name, registered_name=None, custom_objects=None, builtins=None)
 
 
 # ---------------------------------------------------------------------------- (de)serialization
-def _builtin_modules():
-    from . import (
-        activations,
-        constraints,
-        initializers,
-        layers,
-        losses,
-        metrics,
-        ops,
-        optimizers,
-        regularizers,
-    )
+#: the modules whose public classes and functions a file may name, in lookup
+#: order; skdeep.nn fills it at import (this registry sits below them all)
+BUILTIN_MODULES = []
 
-    return (layers, losses, metrics, optimizers, optimizers.schedules, initializers,
-            regularizers, constraints, activations, ops)
+
+def _builtin_modules():
+    return BUILTIN_MODULES
 
 
 def _builtin(name, module_name=None):

@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from .callbacks import Callback
+from ._callback_base import Callback
 
 __all__ = ["Progbar", "ProgbarLogger"]
 

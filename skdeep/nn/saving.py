@@ -27,7 +27,9 @@ from . import backend, losses, metrics, optimizers
 from ._io import atomic_write, write_bytes
 from ._limits import weight_guard
 from ._saved_reader import _MODEL, _WEIGHTS, FORMAT_VERSION, open_saved
-from .layers.base import InputLayer, Layer
+from .layers.base import InputLayer
+from .layers.serialization import (MODEL_CLASS_NAMES, _json_default, deserialize_layer,
+                                   register_serializable, serialize_layer)
 from .object_registry import (
     CustomObjectScope,
     custom_object_scope,
@@ -47,8 +49,7 @@ __all__ = ["save_model", "load_model", "save_weights", "load_weights", "model_to
            "serialize_keras_object", "deserialize_keras_object"]
 
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: same model, same bytes
-_REGISTERED = {}
-_MODEL_CLASSES = ("Sequential", "Functional", "Model")
+_MODEL_CLASSES = MODEL_CLASS_NAMES
 
 
 # ---------------------------------------------------------------------------- files
@@ -75,101 +76,10 @@ def _npz_bytes(arrays):
     return _zip_bytes(entries)
 
 
-def _json_default(obj):
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, np.dtype):
-        return obj.name
-    raise TypeError(f"{type(obj).__name__} is not JSON serializable")
-
-
 def _dumps(obj):
     return json.dumps(obj, default=_json_default, indent=1).encode("utf-8")
 
 
-# ---------------------------------------------------------------------------- layer configs
-def register_serializable(cls=None, name=None):
-    """Make a custom Layer class loadable by name (decorator).
-
-    Examples
-    --------
-    >>> from skdeep.nn.layers import Layer
-    >>> @register_serializable
-    ... class Identity(Layer):
-    ...     def forward(self, inputs, ctx):
-    ...         return inputs, lambda dy: dy
-    """
-    def register(klass):
-        if not (isinstance(klass, type) and issubclass(klass, Layer)):
-            raise TypeError(f"register_serializable expects a Layer subclass, got {klass!r}")
-        _REGISTERED[name or klass.__name__] = klass
-        return klass
-
-    return register if cls is None else register(cls)
-
-
-def _layer_classes(custom_objects=None):
-    """Layer classes by name, read from skdeep.nn.layers.__all__ at call time so
-    that layers added later are found."""
-    from . import layers
-
-    found = {}
-    for export in getattr(layers, "__all__", ()):
-        obj = getattr(layers, export, None)
-        if isinstance(obj, type) and issubclass(obj, Layer):
-            found.setdefault(obj.__name__, obj)
-            found.setdefault(export, obj)
-    found.update(_REGISTERED)
-    from . import object_registry
-
-    # registered ('package>Name', matched with the saved registered_name) and scoped classes
-    for source in (object_registry.GLOBAL_CUSTOM_OBJECTS, object_registry._scoped_objects()):
-        for key, obj in source.items():
-            if isinstance(obj, type) and issubclass(obj, Layer):
-                found[key] = obj
-    found.update(custom_objects or {})
-    return found
-
-
-def serialize_layer(layer):
-    """``{"class_name", "config"}`` of a layer or a model (JSON-ready)."""
-    from .model import Model
-
-    if isinstance(layer, Model):
-        return model_to_config(layer)
-    config = layer.get_config()
-    try:
-        json.dumps(config, default=_json_default)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"The config of layer '{layer.name}' ({type(layer).__name__}) is not "
-                         f"JSON serializable: {err}") from None
-    out = {"class_name": type(layer).__name__, "config": config}
-    registered = get_registered_name(type(layer))
-    if registered != type(layer).__name__:  # as Keras 3 writes it
-        out["registered_name"] = registered
-    return out
-
-
-def deserialize_layer(config, custom_objects=None):
-    """Rebuild a layer (or model) from :func:`serialize_layer`'s output."""
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"A layer config must be a dict with 'class_name' and 'config', got "
-                         f"{config!r:.200}")
-    name = config["class_name"]
-    classes = _layer_classes(custom_objects)
-    if name in _MODEL_CLASSES and name not in classes:
-        return model_from_config(config, custom_objects)
-    cls = classes.get(config.get("registered_name")) or classes.get(name)
-    if cls is None:
-        raise ValueError(f"Unknown layer class '{name}'. Known classes: {sorted(classes)}. For "
-                         "a custom layer pass custom_objects={'" + name + "': cls} or "
-                         "decorate the class with skdeep.nn.saving.register_serializable")
-    try:
-        return cls.from_config(dict(config.get("config", {})))
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"Cannot rebuild a {name} layer from its config: {err}") from None
 
 
 # ---------------------------------------------------------------------------- model configs

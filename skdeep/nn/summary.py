@@ -52,8 +52,6 @@ class _Rows:
         return "Y" if layer.trainable else "N"
 
     def add(self, layer, owner, depth=0):
-        from .model import Model
-
         prefix = "   " * depth + "└ " if depth else ""
         name = f"{prefix}{layer.name} ({type(layer).__name__})"
         if isinstance(layer, InputLayer):
@@ -75,7 +73,8 @@ class _Rows:
         if self.show_trainable:
             row.append(self._trainable(layer))
         self.rows.append(row)
-        if self.expand_nested and isinstance(layer, Model) and layer._graph_ready:
+        # a built model (the only layer with a graph) is expanded into its layers
+        if self.expand_nested and layer._owns_graph and layer._graph_ready:
             inner = layer._all_layers if type(layer).__name__ != "Sequential" else layer.layers
             for sub in inner:
                 if depth == 0 and isinstance(sub, InputLayer):

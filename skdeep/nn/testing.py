@@ -139,10 +139,11 @@ def check_model_gradients(model, x, y, eps=1e-6, rtol=1e-5, atol=1e-7, sample_we
     With ``randomize`` (the default) every weight of the built model is first
     redrawn by :func:`randomize_weights` from ``seed``.
     """
-    from .training import _train_state, _prepare_xy
+    from .compile_utils import train_state
+    from .epoch_iterator import prepare_xy
 
-    xs, ys, sws, _ = _prepare_xy(model, x, y, sample_weight)
-    state = _train_state(model)
+    xs, ys, sws, _ = prepare_xy(model, x, y, sample_weight)
+    state = train_state(model)
     if randomize:
         randomize_weights(model, seed)
     if state.params.dtype != np.float64:

@@ -11,9 +11,15 @@ While blocks run, BLAS is held at one thread (:func:`single_threaded_blas`).
 Limits are counted, not saved and restored (:class:`BlasLimit`): with
 sections from several threads overlapping in any order, BLAS runs the
 smallest active limit, and its own setting again when the last one ends. The number of blocks follows
-``numba.get_num_threads()``, which ``backend.thread_limits``, the estimators'
+``numba.get_num_threads()``, which :func:`thread_limits`, the estimators'
 ``n_jobs`` and joblib's workers set.
+
+This module is the engine's whole thread policy: :func:`thread_limits`
+(``n_jobs``), :func:`fit_policy` (one BLAS thread for small networks, or a
+:class:`StepTuner` that follows the machine's load) and the block runner.
 """
+import contextlib
+import numbers
 import os
 import sys
 import threading
@@ -278,3 +284,57 @@ def set_thread_tuning(enabled):
     if not isinstance(enabled, bool):
         raise TypeError(f"set_thread_tuning takes True or False, got {enabled!r}")
     _TUNING[0] = enabled
+
+
+@contextlib.contextmanager
+def thread_limits(n_threads=None):
+    """Limit BLAS and Numba threads to ``n_threads`` inside the block.
+
+    ``None`` keeps the current settings; negative values count back from the
+    number of cores (-1: all cores), as scikit-learn's ``n_jobs`` does.
+    Settings are always restored on exit, also when sections running in
+    several threads end in another order than they began.
+    """
+    if n_threads is None:
+        yield
+        return
+    n_cores = numba.config.NUMBA_NUM_THREADS
+    if isinstance(n_threads, bool) or not isinstance(n_threads, numbers.Integral) \
+            or n_threads == 0:
+        raise ValueError(f"n_threads must be None, a positive integer or a negative one "
+                         f"counting back from the number of cores (-1: all), got "
+                         f"{n_threads!r}; 0 has no meaning")
+    if n_threads < 0:
+        n_threads = max(1, n_cores + 1 + n_threads)
+    n_threads = int(max(1, min(n_threads, n_cores)))
+    # Numba's thread count is per thread: saving and restoring it here is
+    # exact. BLAS's is per process: blas_limit counts the active limits so
+    # that concurrent sections may end in any order.
+    old = numba.get_num_threads()
+    try:
+        numba.set_num_threads(n_threads)
+        with blas_limit(n_threads):
+            yield
+    finally:
+        numba.set_num_threads(old)
+
+
+# Below this many multiply-adds in a step's largest Dense product, OpenBLAS's
+# second thread costs more in hand-offs than it saves (and collapses when the
+# cores are shared: measured 3-7x slower small-network epochs under load).
+SMALL_GEMM_MACS = 4_000_000
+
+
+@contextlib.contextmanager
+def fit_policy(small):
+    """The BLAS threads of one fit: one thread when the network's products are
+    ``small`` (see :data:`SMALL_GEMM_MACS`); otherwise yields a
+    :class:`StepTuner` (or None) that picks BLAS's threads or one thread
+    from step timings."""
+    with single_threaded_blas() if small else contextlib.nullcontext():
+        tuner = StepTuner.for_fit(small)
+        try:
+            yield tuner
+        finally:
+            if tuner is not None:
+                tuner.close()

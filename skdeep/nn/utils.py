@@ -5,7 +5,7 @@ and the object registry and logging switches Keras also lists here."""
 import numpy as np
 
 from ..text.sequence import pad_sequences
-from .backend import clear_session, is_keras_tensor, set_random_seed, standardize_dtype
+from .backend import clear_session, set_random_seed, standardize_dtype
 from .config import (
     disable_interactive_logging,
     enable_interactive_logging,
@@ -25,6 +25,7 @@ from .image_utils import (
     load_img,
     save_img,
 )
+from .layers.base import is_keras_tensor
 from .object_registry import (
     CustomObjectScope,
     custom_object_scope,

@@ -138,7 +138,7 @@ def test_steps_per_epoch_on_arrays_continues_the_pass_as_keras():
                         verbose=0, callbacks=[Peek(), First()])
     assert len(history.history["loss"]) == 3 and firsts == [2, 4, 6]
     # 3 batches per pass (4, 4, 2 samples): epoch 2 takes the last batch and a new pass
-    from skdeep.nn.training import _array_steps
+    from skdeep.nn.epoch_iterator import array_steps as _array_steps
 
     epoch = _array_steps([x], [x], [None], 10, 4, False, None, 2)
     taken = [[b[0][0].ravel().tolist() for b in epoch()] for _ in range(3)]

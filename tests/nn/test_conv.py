@@ -215,7 +215,7 @@ def test_conv_softmax_output_uses_the_fused_loss_path():
     rng = np.random.default_rng(7)
     y = np.eye(4)[rng.integers(0, 4, (2, 5, 5))]
     check_model_gradients(model, rng.standard_normal((2, 5, 5, 2)), y)
-    from skdeep.nn.training import _train_state
+    from skdeep.nn.compile_utils import train_state as _train_state
 
     assert _train_state(model).fused  # the softmax was fused, not run then differentiated
     proba = model.predict(rng.standard_normal((2, 5, 5, 2)), verbose=0)

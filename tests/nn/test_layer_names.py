@@ -1,7 +1,7 @@
 """Default layer names equal Keras 3's (``conv2d``, ``conv2d_1``, ``max_pooling2d``)."""
 import inspect
 
-from skdeep.nn import Input, Sequential, layers
+from skdeep.nn import Input, Sequential, layers, naming
 from skdeep.nn.layers import (
     BatchNormalization,
     Conv2D,
@@ -11,7 +11,6 @@ from skdeep.nn.layers import (
     MaxPool2D,
     MaxPooling2D,
     ReLU,
-    base,
 )
 from skdeep.nn.layers.base import Layer, _snake
 
@@ -68,8 +67,8 @@ def test_snake_case_matches_keras_for_every_exported_layer_class():
 
 def test_default_names_count_like_keras(monkeypatch):
     # names are counted per process, as in Keras: start from empty counters
-    monkeypatch.setattr(base, "_NAME_COUNTERS", {})
-    monkeypatch.setattr(base, "_USED_NAMES", set())
+    monkeypatch.setattr(naming, "_NAME_COUNTERS", {})
+    monkeypatch.setattr(naming, "_USED_NAMES", set())
     model = Sequential([Input((8, 8, 3)), Conv2D(4, 3), Conv2D(4, 3), BatchNormalization(),
                         ReLU(6.0), DepthwiseConv2D(3), MaxPooling2D(), GlobalAveragePooling2D(),
                         Dense(2)])

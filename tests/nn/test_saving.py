@@ -11,6 +11,7 @@ import zipfile
 import numpy as np
 import pytest
 
+from skdeep.nn.layers import serialization as layer_serialization
 from skdeep.nn import Input, Model, Sequential, layers as layers_module, load_model, losses, ops, \
     metrics, optimizers, saving
 from skdeep.nn.layers import (Add, BatchNormalization, Concatenate, Dense, Dropout, Flatten,
@@ -418,13 +419,13 @@ def test_custom_layers_need_custom_objects_or_registration(xy):
         saving.model_from_bytes(data)
     loaded = saving.model_from_bytes(data, custom_objects={"Scale": Scale})
     assert_same_predictions(model, loaded, xy[0])
-    monkey = dict(saving._REGISTERED)
+    monkey = dict(layer_serialization._REGISTERED)
     try:
         saving.register_serializable(Scale)
         assert_same_predictions(model, pickle.loads(pickle.dumps(model)), xy[0])
     finally:
-        saving._REGISTERED.clear()
-        saving._REGISTERED.update(monkey)
+        layer_serialization._REGISTERED.clear()
+        layer_serialization._REGISTERED.update(monkey)
 
 
 # ---------------------------------------------------------------------------- every layer

@@ -6,7 +6,7 @@ import pytest
 import scipy.sparse as sp
 
 from skdeep import NeuralClassifier, NeuralRegressor
-from skdeep.nn import Input, Sequential, backend
+from skdeep.nn import Input, Sequential, threads
 from skdeep.nn.layers import Dense, MultiHeadAttention
 
 RNG = np.random.default_rng(0)
@@ -102,5 +102,5 @@ def test_n_jobs_zero_is_rejected(est):
 
 
 def test_thread_limits_zero_is_rejected():
-    with pytest.raises(ValueError, match="0 has no meaning"), backend.thread_limits(0):
+    with pytest.raises(ValueError, match="0 has no meaning"), threads.thread_limits(0):
         pass

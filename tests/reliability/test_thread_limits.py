@@ -7,7 +7,7 @@ from joblib import Parallel, delayed
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from skdeep import NeuralRegressor
-from skdeep.nn import backend, threads
+from skdeep.nn import threads
 from skdeep.nn.callbacks import Callback
 
 
@@ -39,14 +39,14 @@ def test_out_of_order_exit_restores_the_real_openblas():
     with threadpool_limits(limits=2, user_api="blas"):
         base = blas_threads()
         assert max(base) == 2
-        first, second = backend.thread_limits(1), backend.thread_limits(1)
+        first, second = threads.thread_limits(1), threads.thread_limits(1)
         first.__enter__()
         second.__enter__()
         first.__exit__(None, None, None)
         assert blas_threads() == [1] * len(base)  # the second still runs
         second.__exit__(None, None, None)
         assert blas_threads() == base
-        outer, inner = backend.thread_limits(2), threads.single_threaded_blas()
+        outer, inner = threads.thread_limits(2), threads.single_threaded_blas()
         outer.__enter__()
         inner.__enter__()
         outer.__exit__(None, None, None)
@@ -61,14 +61,14 @@ def test_overlapping_limits_from_threads(monkeypatch):
     seen = {}
 
     def first():
-        with backend.thread_limits(1):
+        with threads.thread_limits(1):
             a_in.set()
             b_in.wait(10)
         a_out.set()  # leaves while the second is still inside
 
     def second():
         a_in.wait(10)
-        with backend.thread_limits(2):
+        with threads.thread_limits(2):
             b_in.set()
             a_out.wait(10)
             seen["inside"] = [lib.num_threads for lib in libs]

@@ -142,7 +142,7 @@ def _layer_config(layer, config, class_name):
 
 
 def _sublayer(entry):
-    from ..saving import deserialize_layer
+    from ..layers.serialization import deserialize_layer
 
     layer = deserialize_layer(entry)
     return _layer_entry(layer)
@@ -150,7 +150,7 @@ def _sublayer(entry):
 
 def _layer_entry(layer):
     """``{"module", "class_name", "config", "registered_name"}`` of a non-model layer."""
-    from ..saving import serialize_layer
+    from ..layers.serialization import serialize_layer
 
     class_name = type(layer).__name__
     if isinstance(layer, InputLayer):

@@ -161,7 +161,7 @@ def _input_layer(config, what):
 # ---------------------------------------------------------------------------- the walk
 class _Context:
     def __init__(self, custom_objects, safe_mode, keras_major=3):
-        from ..saving import _layer_classes
+        from ..layers.serialization import layer_classes as _layer_classes
 
         self.keras_major = keras_major
 

@@ -78,17 +78,9 @@ def _slot_weights(model):
     weights = getattr(state, "weights", None)
     if weights is not None and getattr(model.optimizer, "_slots", None) is not None:
         return list(weights)
-    try:
-        from ..training import _TrainState
+    from ..execution import trainable_weights
 
-        class _View:  # only what trainable_weights() reads
-            pass
-
-        view = _View()
-        view.model = model
-        return list(_TrainState.trainable_weights(view))
-    except Exception:  # the trainer's internals moved: state is skipped, with a warning  # noqa: BLE001
-        return None
+    return trainable_weights(model, getattr(model, "_trainable_at_compile", {}))
 
 
 def _initial(opt, slot, shape, dtype):

@@ -1,4 +1,5 @@
 """Keras-style layers."""
+from . import serialization as _serialization
 from .base import Input, InputLayer, Layer, Weight
 from .input_spec import InputSpec
 from .core import Activation, Dense, Dropout, Flatten, GaussianNoise, Reshape
@@ -60,19 +61,18 @@ __all__ += ["CategoryEncoding", "CenterCrop", "Discretization", "IntegerLookup",
 __all__ += ["add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate"]
 __all__ += ["serialize", "deserialize"]
 
+# built-in layers are found by name among this module's __all__, read when loading
+_serialization.register_builtin_namespace(globals())
+
 
 def serialize(layer):
     """``{"class_name", "config"}`` of a layer (``keras.layers.serialize``)."""
-    from ..saving import serialize_layer
-
-    return serialize_layer(layer)
+    return _serialization.serialize_layer(layer)
 
 
 def deserialize(config, custom_objects=None):
     """A new layer from :func:`serialize`'s output (``keras.layers.deserialize``)."""
-    from ..saving import deserialize_layer
-
-    return deserialize_layer(config, custom_objects=custom_objects)
+    return _serialization.deserialize_layer(config, custom_objects=custom_objects)
 # InputSpec (keras.layers.InputSpec) is importable here but documented at
 # skdeep.nn: __all__ lists the layer classes, which the saving registry reads
 

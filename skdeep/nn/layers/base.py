@@ -3,51 +3,20 @@
 The layer protocol is documented on :class:`Layer`; the per-call context is
 :class:`skdeep.nn.context.CallContext`.
 """
-import itertools
 import numbers
-import re
-import threading
 
 import numpy as np
 
 from .. import backend, constraints, initializers, regularizers
 from .._limits import check_layer_dtype, check_new_weight
 from ..context import CallContext
+from ..naming import BUILD_LOCK, _NAME_COUNTERS, _USED_NAMES, _snake, unique_name  # noqa: F401
 from ..ops._core import Operators, Tensor
 from . import _custom
 
-_NAME_COUNTERS = {}
-#: Held while a layer or model builds (weights, graph nodes, default names):
-#: the first call of an unbuilt model from several threads must build it
-#: once. Re-entrant, because building a model builds its layers. One lock for
-#: all, since layers may be shared between models; builds are short and rare.
-BUILD_LOCK = threading.RLock()
-
-
-def _snake(name):
-    """Keras' snake-case conversion of a class name (``Conv2D`` -> ``conv2d``,
-    ``MaxPooling2D`` -> ``max_pooling2d``), so default names match Keras'."""
-    name = re.sub(r"\W+", "", name)
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
-
-
-_USED_NAMES = set()
 _ENGINE_ADD_WEIGHT = ("name", "shape", "initializer", "regularizer", "trainable", "constraint")
 _KERAS_ADD_WEIGHT = ("shape", "initializer", "dtype", "trainable", "autocast", "regularizer",
                      "constraint", "aggregation", "overwrite_with_gradient", "name")
-
-
-def unique_name(prefix):
-    """``prefix``, then ``prefix_1``, ``prefix_2``... skipping names already taken."""
-    with BUILD_LOCK:
-        counter = _NAME_COUNTERS.setdefault(prefix, itertools.count())
-        while True:
-            n = next(counter)
-            name = prefix if n == 0 else f"{prefix}_{n}"
-            if name not in _USED_NAMES:
-                _USED_NAMES.add(name)
-                return name
 
 
 class Weight(Operators):
@@ -145,6 +114,14 @@ class KTensor(Operators):
 
     def __repr__(self):
         return f"<KTensor shape={self.shape} dtype={self.dtype} name={self.name}>"
+
+
+def is_keras_tensor(x):
+    """Whether ``x`` is a symbolic tensor (from ``Input`` and layer calls).
+
+    Also ``skdeep.nn.backend.is_keras_tensor`` and ``skdeep.nn.utils.is_keras_tensor``.
+    """
+    return isinstance(x, KTensor)
 
 
 class Node:
@@ -255,6 +232,8 @@ class Layer(_custom.CallLayerMixin):
     #: whether ``forward`` honours ``ctx.logits`` (returns pre-activation
     #: values so that a loss can fuse the layer's final ``activation``).
     accepts_logits = False
+    #: True on models: layers that hold a graph of other layers' calls.
+    _owns_graph = False
 
     def __init__(self, name=None, trainable=True, dtype=None, input_shape=None,
                  input_dim=None, batch_input_shape=None, batch_size=None, **kwargs):

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from .base import Layer, _as_list
+from .serialization import deserialize_layer, serialize_layer
 
 _MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 
@@ -48,8 +49,6 @@ class Bidirectional(Layer):
     def __init__(self, layer: Layer, merge_mode: str | None = "concat",
                  weights: Sequence[Any] | None = None, backward_layer: Layer | None = None,
                  **kwargs: Any) -> None:
-        from ..saving import deserialize_layer, serialize_layer
-
         if not isinstance(layer, Layer):
             raise ValueError(f"Bidirectional needs a recurrent layer instance, got {layer!r}")
         if backward_layer is not None and not isinstance(backward_layer, Layer):
@@ -211,8 +210,6 @@ class Bidirectional(Layer):
 
     # ------------------------------------------------------------------ config
     def get_config(self):
-        from ..saving import serialize_layer
-
         config = super().get_config()
         config.update(layer=serialize_layer(self.forward_layer), merge_mode=self.merge_mode,
                       backward_layer=serialize_layer(self.backward_layer))
@@ -220,8 +217,6 @@ class Bidirectional(Layer):
 
     @classmethod
     def from_config(cls, config):
-        from ..saving import deserialize_layer
-
         config = dict(config)
         config["layer"] = deserialize_layer(config["layer"])
         if config.get("backward_layer") is not None:

@@ -1,5 +1,6 @@
 """TimeDistributed (one layer applied to every step) and Identity."""
 from .base import Layer
+from .serialization import deserialize_layer, serialize_layer
 
 
 class TimeDistributed(Layer):
@@ -88,16 +89,12 @@ class TimeDistributed(Layer):
         return y.reshape(shape[:2] + y_shape[1:]), backward
 
     def get_config(self):
-        from ..saving import serialize_layer
-
         config = super().get_config()
         config["layer"] = serialize_layer(self.layer)
         return config
 
     @classmethod
     def from_config(cls, config):
-        from ..saving import deserialize_layer
-
         config = dict(config)
         config["layer"] = deserialize_layer(config["layer"])
         return cls(**config)

@@ -10,6 +10,8 @@ import math
 
 import numpy as np
 
+from .iterator import NumpyArrayIterator, _check_images
+
 _FILL_MODES = ("constant", "nearest", "reflect", "wrap")
 
 
@@ -234,23 +236,8 @@ class ImageDataGenerator:
         seed : int, optional
             Makes shuffling and transforms reproducible.
         """
-        from .iterator import NumpyArrayIterator
-
         return NumpyArrayIterator(self, x, y, batch_size=batch_size, shuffle=shuffle,
                                   sample_weight=sample_weight, seed=seed)
-
-
-def _check_images(x, what):
-    try:
-        x = np.asarray(x)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{what}: images could not be converted to an array: {exc}") from None
-    if x.ndim != 4:
-        raise ValueError(f"{what} expects images of rank 4 (samples, height, width, channels), "
-                         f"got shape {x.shape}")
-    if x.dtype.kind not in "biuf":
-        raise ValueError(f"{what}: images must be numeric, got dtype {x.dtype}")
-    return x
 
 
 def _fill_index(idx, size, mode):

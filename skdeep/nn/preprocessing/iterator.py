@@ -3,8 +3,6 @@ import math
 
 import numpy as np
 
-from .image import _check_images
-
 
 class NumpyArrayIterator:
     """Batches of augmented images from in-memory arrays.
@@ -91,3 +89,16 @@ def _needs_standardize(gen):
     return (gen.rescale is not None or gen.preprocessing_function is not None
             or gen.samplewise_center or gen.samplewise_std_normalization
             or gen.featurewise_center or gen.featurewise_std_normalization)
+
+
+def _check_images(x, what):
+    try:
+        x = np.asarray(x)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{what}: images could not be converted to an array: {exc}") from None
+    if x.ndim != 4:
+        raise ValueError(f"{what} expects images of rank 4 (samples, height, width, channels), "
+                         f"got shape {x.shape}")
+    if x.dtype.kind not in "biuf":
+        raise ValueError(f"{what}: images must be numeric, got dtype {x.dtype}")
+    return x
