@@ -36,7 +36,7 @@ def _custom_layer_classes(model):
     (pickle cannot store them by reference); loading then names them."""
     from ..nn.model import Model
     from ..nn.object_registry import get_registered_name
-    from ..nn.saving import _layer_classes
+    from ..nn.layers.serialization import layer_classes as _layer_classes
 
     known = _layer_classes()
     found, stack, seen = {}, [model], set()

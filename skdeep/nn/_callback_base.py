@@ -86,3 +86,22 @@ class CallbackList:
     def wants(self, hook):
         """Whether any callback overrides a per-batch hook (to skip building logs)."""
         return bool(self._batch_hooks.get(hook, self.callbacks))
+
+
+class History(Callback):
+    """Records the epoch logs: ``history.history['loss']`` etc. Returned by ``fit``."""
+
+    def __init__(self):
+        super().__init__()
+        self.history = {}
+        self.epoch = []
+
+    def on_train_begin(self, logs=None):
+        self.epoch = []
+        self.history = {}
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch.append(epoch)
+        for k, v in (logs or {}).items():
+            self.history.setdefault(k, []).append(v)
+        self.model.history = self

@@ -12,32 +12,13 @@ import warnings
 
 import numpy as np
 
-from ._callback_base import Callback, CallbackList
+from ._callback_base import Callback, CallbackList, History
 from ._io import atomic_write
 from .progbar import ProgbarLogger
 
 __all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping",
            "ModelCheckpoint", "ReduceLROnPlateau", "LearningRateScheduler", "TerminateOnNaN",
            "CSVLogger", "LambdaCallback", "BackupAndRestore", "RemoteMonitor", "TensorBoard"]
-
-
-class History(Callback):
-    """Records the epoch logs: ``history.history['loss']`` etc. Returned by ``fit``."""
-
-    def __init__(self):
-        super().__init__()
-        self.history = {}
-        self.epoch = []
-
-    def on_train_begin(self, logs=None):
-        self.epoch = []
-        self.history = {}
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.epoch.append(epoch)
-        for k, v in (logs or {}).items():
-            self.history.setdefault(k, []).append(v)
-        self.model.history = self
 
 
 

@@ -8,7 +8,7 @@ import os
 import shutil
 
 from ._io import atomic_write
-from .callbacks import Callback
+from ._callback_base import Callback
 
 __all__ = ["BackupAndRestore", "RemoteMonitor"]
 

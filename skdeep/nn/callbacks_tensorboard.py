@@ -5,7 +5,7 @@ import types
 
 import numpy as np
 
-from .callbacks import Callback
+from ._callback_base import Callback
 
 __all__ = ["TensorBoard"]
 

@@ -14,12 +14,13 @@ import numpy as np
 
 from . import backend, data, losses as losses_module, metrics as metrics_module, optimizers, \
     threads
-from ._callback_base import CallbackList
+from ._callback_base import CallbackList, History
 from .compile_utils import (KERAS_ONLY_COMPILE_ARGS, evaluate_batches, flat_metric_specs,
                             metrics_names, train_state)
 from .epoch_iterator import (array_batches, array_steps, prepare_validation, prepare_xy,
                              stream_batches)
 from .execution import all_layers, infer, predict_contexts
+from .progbar import ProgbarLogger
 
 
 def _check_int(name, value, minimum):
@@ -115,8 +116,6 @@ class Trainer:
         before shuffling, as Keras does. The validation pass calls the
         callbacks' ``on_test_begin``, ``on_test_batch_*`` and ``on_test_end``.
         """
-        from .callbacks import History, ProgbarLogger
-
         epochs = _check_int("epochs", epochs, 0)
         initial_epoch = _check_int("initial_epoch", initial_epoch, 0)
         verbose = _resolve_verbose(verbose)
