@@ -6,12 +6,17 @@ the loop and the callbacks. What runs per step is in
 :mod:`skdeep.nn.compile_utils` (heads) and :mod:`skdeep.nn.execution`
 (the plan); batching is in :mod:`skdeep.nn.epoch_iterator`.
 """
+from __future__ import annotations
+
 import math
 import numbers
 import warnings
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._typing import LossSpec, MetricsSpec, OptimizerSpec, Verbose
 from . import backend, data, losses as losses_module, metrics as metrics_module, optimizers, \
     threads
 from ._callback_base import CallbackList, History
@@ -59,8 +64,17 @@ def _largest_dense_product(model, batch_size):
 class Trainer:
     """compile / fit / evaluate / predict and the ``*_on_batch`` methods."""
 
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
-                weighted_metrics=None, **kwargs):
+    if TYPE_CHECKING:  # given by Model, which this class is a mixin of
+        trainable: bool
+        history: History | None
+        _output_is_list: bool
+
+        def _ensure_graph(self, x: Any = None) -> None: ...
+
+    def compile(self, optimizer: OptimizerSpec = "rmsprop", loss: LossSpec | None = None,
+                metrics: MetricsSpec | None = None,
+                loss_weights: Sequence[float] | Mapping[str, float] | None = None,
+                weighted_metrics: MetricsSpec | None = None, **kwargs: Any) -> None:
         """Configure the model for training.
 
         Parameters
@@ -103,10 +117,13 @@ class Trainer:
         return metrics_names(self)
 
     # ------------------------------------------------------------------ fit
-    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
-            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
-            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
-            validation_batch_size=None, validation_freq=1):
+    def fit(self, x: Any = None, y: Any = None, batch_size: int | None = None, epochs: int = 1,
+            verbose: Verbose = "auto", callbacks: Sequence[Any] | None = None,
+            validation_split: float = 0.0, validation_data: Any = None, shuffle: bool = True,
+            class_weight: Mapping[Any, float] | None = None, sample_weight: Any = None,
+            initial_epoch: int = 0, steps_per_epoch: int | None = None,
+            validation_steps: int | None = None, validation_batch_size: int | None = None,
+            validation_freq: int = 1) -> History:
         """Train the model; returns a :class:`~skdeep.nn.callbacks.History`.
 
         ``x``/``y`` are arrays (lists or dicts of them for several inputs or
@@ -228,8 +245,10 @@ class Trainer:
         return logs
 
     # ------------------------------------------------------------------ evaluate
-    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
-                 steps=None, callbacks=None, return_dict=False):
+    def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = None,
+                 verbose: Verbose = "auto", sample_weight: Any = None, steps: int | None = None,
+                 callbacks: Sequence[Any] | None = None,
+                 return_dict: bool = False) -> float | list[float] | dict[str, float]:
         """Loss and metrics on data: a scalar (no metrics, one output), a list
         ``[loss, *metrics]`` or, with ``return_dict=True``, a dict.
 
@@ -252,14 +271,16 @@ class Trainer:
                                                    "epochs": 1, "steps": n_steps})
         return _logs_result(evaluate_batches(train_state(self), batches, cb_list), return_dict)
 
-    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+    def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
+                      return_dict: bool = False) -> float | list[float] | dict[str, float]:
         """Loss and metrics on one batch (metrics are not accumulated across calls)."""
         xs, ys, sws, _ = prepare_xy(self, x, y, sample_weight)
         logs = evaluate_batches(train_state(self), [(xs, ys, sws)])
         return _logs_result(logs, return_dict)
 
-    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
-                       return_dict=False):
+    def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
+                       class_weight: Mapping[Any, float] | None = None,
+                       return_dict: bool = False) -> float | list[float] | dict[str, float]:
         """One gradient step on one batch; returns the loss (and metrics) of that batch."""
         xs, ys, sws, _ = prepare_xy(self, x, y, sample_weight, class_weight)
         state = train_state(self)
@@ -268,7 +289,9 @@ class Trainer:
         return _logs_result(state.logs(), return_dict)
 
     # ------------------------------------------------------------------ predict
-    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+    def predict(self, x: Any, batch_size: int | None = None, verbose: Verbose = "auto",
+                steps: int | None = None,
+                callbacks: Sequence[Any] | None = None) -> np.ndarray | list[np.ndarray]:
         """Model outputs for ``x``, computed in batches (inference mode).
 
         ``callbacks`` get ``on_predict_begin``, ``on_predict_batch_begin/end``
@@ -285,8 +308,8 @@ class Trainer:
                                                    "epochs": 1,
                                                    "steps": max(math.ceil(n / batch_size), 1)})
         if cb_list is None and n <= batch_size:
-            outs = [o.copy() for o in infer(self, xs, ctxs)]
-            return outs if self._output_is_list else outs[0]
+            whole = [o.copy() for o in infer(self, xs, ctxs)]
+            return whole if self._output_is_list else whole[0]
         if cb_list is not None:
             cb_list.notify("on_predict_begin", {})
         outs = None
@@ -304,6 +327,7 @@ class Trainer:
                     "outputs": batch_out if self._output_is_list else batch_out[0]})
         if cb_list is not None:
             cb_list.notify("on_predict_end", {})
+        assert outs is not None  # the loop runs at least once (max(n, 1))
         return outs if self._output_is_list else outs[0]
 
     def _predict_stream(self, x, batch_size, steps, callbacks):
@@ -328,7 +352,7 @@ class Trainer:
             return [np.concatenate([c[i] for c in chunks]) for i in range(len(chunks[0]))]
         return np.concatenate(chunks)
 
-    def predict_on_batch(self, x):
+    def predict_on_batch(self, x: Any) -> np.ndarray | list[np.ndarray]:
         """Outputs for one batch, without splitting it."""
         self._ensure_graph(x)
         xs = data.standardize_inputs(self, x)

@@ -20,7 +20,9 @@ def _public_callables():
     from skdeep.nn import Model, Sequential, layers
 
     for cls, names in [(Model, ["__init__", "get_layer", "summary", "save", "save_weights",
-                                "load_weights", "to_json"]),
+                                "load_weights", "to_json", "compile", "fit", "evaluate",
+                                "predict", "train_on_batch", "test_on_batch",
+                                "predict_on_batch"]),
                        (Sequential, ["__init__", "add", "pop"])]:
         for name in names:
             yield f"{cls.__name__}.{name}", getattr(cls, name)
