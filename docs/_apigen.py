@@ -42,6 +42,12 @@ def _public_names(module):
     return out
 
 
+def _is_model(obj):
+    from skdeep.nn import Model
+
+    return inspect.isclass(obj) and issubclass(obj, Model)
+
+
 def write_api_pages(out_dir):
     out_dir = Path(out_dir)
     out_dir.mkdir(exist_ok=True)
@@ -69,9 +75,16 @@ def write_api_pages(out_dir):
         heading = f"``{modname}``" if title is None else f"{title} (``{modname}``)"
         lines = [heading, "=" * len(heading), "", f".. automodule:: {modname}",
                  "   :no-members:", "   :no-index:", "", f".. currentmodule:: {modname}", ""]
-        if new:
-            lines += [".. autosummary::", "   :toctree: generated", "   :nosignatures:", ""]
-            lines += [f"   {n}" for n in sorted(new, key=str.lower)]
+        # models also show what they inherit from the Trainer (compile, fit, ...)
+        models = [n for n in new if _is_model(getattr(module, n))]
+        plain = [n for n in new if n not in models]
+        for group, template in ((plain, None), (models, "autosummary/model_class.rst")):
+            if not group:
+                continue
+            lines += [".. autosummary::", "   :toctree: generated", "   :nosignatures:"]
+            lines += [f"   :template: {template}"] if template else []
+            lines.append("")
+            lines += [f"   {n}" for n in sorted(group, key=str.lower)]
             lines.append("")
         if aliases:
             lines += ["Aliases: " + "; ".join(f"``{a}`` is :obj:`{b}`" for a, b in
