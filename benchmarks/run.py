@@ -294,7 +294,7 @@ def main(argv=None):
 
     command = "python -m benchmarks.run " + " ".join(shlex.quote(a) for a in (argv or
                                                                               sys.argv[1:]))
-    header = [f"# skdeep benchmark results",
+    header = ["# skdeep benchmark results",
               "",
               f"- date: {datetime.datetime.now().strftime('%Y-%m-%d %H:%M')} "
               f"({time.time() - started:.0f} s for the whole run)",
@@ -304,7 +304,7 @@ def main(argv=None):
               f"- versions: {versions(frameworks)}; Python {sys.version.split()[0]}",
               f"- command: `{command.strip()}` (median of {args.repeats} fresh processes "
               "per figure)",
-              f"- threads per process: " + (f"{args.threads} (--threads)" if args.threads else
+              "- threads per process: " + (f"{args.threads} (--threads)" if args.threads else
                                             "each library's default (all cores)"),
               f"- engine: {_git_state()}"]
     table = render(cells, order, modules, frameworks, header)

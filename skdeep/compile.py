@@ -48,8 +48,9 @@ def _dense(dtype, rng):
     y2 = rng.integers(0, 2, 8)
     y3 = rng.integers(0, 3, 8)
     yr = rng.standard_normal(8).astype(dtype)
-    hidden = lambda: [Dense(6, activation="relu", dtype=dtype),
-                      BatchNormalization(dtype=dtype), Dropout(0.1, dtype=dtype)]
+    def hidden():
+        return [Dense(6, activation="relu", dtype=dtype), BatchNormalization(dtype=dtype),
+                Dropout(0.1, dtype=dtype)]
     for loss, out, y in (("binary_crossentropy", Dense(1, activation="sigmoid", dtype=dtype), y2),
                          ("sparse_categorical_crossentropy",
                           Dense(3, activation="softmax", dtype=dtype), y3),

@@ -1,7 +1,7 @@
 """Keras-style layers."""
 from . import serialization as _serialization
 from .base import Input, InputLayer, Layer, Weight
-from .input_spec import InputSpec
+from .input_spec import InputSpec  # noqa: F401  (documented at skdeep.nn)
 from .core import Activation, Dense, Dropout, Flatten, GaussianNoise, Reshape
 from .merge import (Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, add, average,
                     concatenate, maximum, minimum, multiply, subtract)

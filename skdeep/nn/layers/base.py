@@ -649,4 +649,4 @@ def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None
     return layer._inbound_nodes[0].outputs[0]
 
 
-from . import _symbolic  # noqa: F401  (registers the symbolic-op hook; needs KTensor, Layer)
+from . import _symbolic  # noqa: E402, F401  (registers the symbolic-op hook; needs KTensor, Layer)

@@ -100,7 +100,9 @@ class Rescaling(Layer):
 
     def get_config(self):
         config = super().get_config()
-        to_json = (lambda v: v.tolist() if isinstance(v, np.ndarray) else v)
+        def to_json(v):
+            return v.tolist() if isinstance(v, np.ndarray) else v
+
         config.update(scale=to_json(self.scale), offset=to_json(self.offset))
         return config
 

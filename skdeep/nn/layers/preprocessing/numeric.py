@@ -207,7 +207,9 @@ class Normalization(Layer):
 
     def get_config(self):
         config = super().get_config()
-        to_json = (lambda v: np.asarray(v).tolist() if v is not None else None)
+        def to_json(v):
+            return np.asarray(v).tolist() if v is not None else None
+
         config.update(axis=None if self.axis == () else (
             self.axis[0] if len(self.axis) == 1 else list(self.axis)),
             mean=to_json(self.input_mean), variance=to_json(self.input_variance),
