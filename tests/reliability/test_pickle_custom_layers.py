@@ -8,7 +8,6 @@ import textwrap
 
 import numpy as np
 import pytest
-from joblib import Parallel, delayed
 
 from skdeep import NeuralRegressor
 from skdeep.nn import Sequential, load_model
@@ -64,9 +63,17 @@ def test_fresh_process_unpickles_a_custom_layer(custom_module, tmp_path):
 
 def test_loky_workers_unpickle_a_custom_layer(custom_module):
     est, X = fitted(custom_module)
-    # one worker: a loky process unpickles the estimator (cloudpickle), as
-    # cross-validation and searches with n_jobs do
-    out = Parallel(n_jobs=2, backend="loky")(delayed(_predict)(est, X) for _ in range(1))[0]
+    # a loky process unpickles the estimator (cloudpickle), as cross-validation
+    # and searches with n_jobs do; fresh workers, started with this test's
+    # PYTHONPATH (workers reused from earlier tests could not import the module)
+    from joblib.externals.loky import get_reusable_executor
+
+    executor = get_reusable_executor(max_workers=1, reuse=False, kill_workers=True,
+                                     env={"PYTHONPATH": os.environ["PYTHONPATH"]})
+    try:
+        out = executor.submit(_predict, est, X).result(timeout=300)
+    finally:
+        executor.shutdown(wait=True, kill_workers=True)
     np.testing.assert_allclose(out, est.predict(X), rtol=1e-6)
 
 
