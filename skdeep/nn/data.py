@@ -135,9 +135,10 @@ def standardize_inputs(model, x, check=True):
             if arr.dtype.kind in "biu" and not str(layer_dtype).startswith("float"):
                 pass
             else:
+                dtype = _model_float(model)  # once: predict(1 row) is per-call overhead
                 if check:
-                    check_float32_range(arr, _model_float(model), what)
-                arr = arr.astype(_model_float(model), copy=False)
+                    check_float32_range(arr, dtype, what)
+                arr = arr.astype(dtype, copy=False)
         if check:
             check_finite(arr, what)
         out.append(np.ascontiguousarray(arr))
@@ -146,8 +147,9 @@ def standardize_inputs(model, x, check=True):
 
 def _model_float(model):
     for layer in model._all_layers:
-        if layer.weights:
-            return layer.weights[0].dtype
+        weights = layer._weights  # the layer's own (the property builds a list)
+        if weights:
+            return weights[0].dtype
     return np.dtype(model.dtype)
 
 

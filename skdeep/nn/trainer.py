@@ -304,9 +304,9 @@ class Trainer:
         xs = data.standardize_inputs(self, x)
         n = data.n_samples(xs, "the input arrays")
         ctxs = predict_contexts(self)
-        cb_list = _callback_list(self, callbacks, {"verbose": _resolve_verbose(verbose),
-                                                   "epochs": 1,
-                                                   "steps": max(math.ceil(n / batch_size), 1)})
+        cb_list = None if not callbacks else CallbackList(
+            callbacks, self, {"verbose": _resolve_verbose(verbose), "epochs": 1,
+                              "steps": max(math.ceil(n / batch_size), 1)})
         if cb_list is None and n <= batch_size:
             whole = [o.copy() for o in infer(self, xs, ctxs)]
             return whole if self._output_is_list else whole[0]
