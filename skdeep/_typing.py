@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, Union
 import numpy as np
 from numpy.typing import ArrayLike
 
-if TYPE_CHECKING:
-    from .estimators._base import BaseNeuralEstimator
+if TYPE_CHECKING:  # scikit-learn's base, not skdeep's: this module imports nothing of skdeep
+    from sklearn.base import BaseEstimator
 
 __all__ = ["ArrayLike", "LayerSpecs", "OptimizerSpec", "LossSpec", "MetricsSpec",
            "CallbacksSpec", "RandomState", "Verbose", "EstimatorT"]
@@ -24,4 +24,4 @@ CallbacksSpec = Union[Sequence[Any], Mapping[str, Any], type, Any]
 RandomState = Union[int, np.random.RandomState, None]
 Verbose = Union[int, bool, str]
 #: ``fit`` and ``partial_fit`` return the estimator itself
-EstimatorT = TypeVar("EstimatorT", bound="BaseNeuralEstimator")
+EstimatorT = TypeVar("EstimatorT", bound="BaseEstimator")
