@@ -107,7 +107,7 @@ class EarlyStopping(Callback):
     >>> import numpy as np
     >>> from skdeep.nn import Sequential, callbacks
     >>> from skdeep.nn.layers import Dense
-    >>> model = Sequential([Dense(1, input_shape=(20,))])
+    >>> model = Sequential([Dense(1, input_shape=(20,), kernel_initializer="zeros")])
     >>> model.compile(optimizer="sgd", loss="mse")
     >>> stop = callbacks.EarlyStopping(monitor="loss", min_delta=1.0, patience=2)
     >>> history = model.fit(np.linspace(0, 1, 100).reshape(5, 20), np.zeros(5), epochs=10,
