@@ -109,6 +109,24 @@ class EpochClock:
         self.times.append(time.perf_counter() - self._t0)
 
 
+def clock_callback(callback_base):
+    """A Keras-style callback (subclass of ``callback_base``: skdeep's or Keras'
+    ``Callback``) whose ``.clock`` is an :class:`EpochClock` timing each epoch."""
+
+    class Clock(callback_base):
+        def __init__(self):
+            super().__init__()
+            self.clock = EpochClock()
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.clock.start()
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.clock.stop()
+
+    return Clock()
+
+
 def samples_per_s(n_rows, epoch_times, warmup=1):
     """Rows per second of the median timed epoch (the first ``warmup`` are dropped)."""
     timed = epoch_times[warmup:]

@@ -35,17 +35,6 @@ def skdeep_run(cell, batch_size, epochs):
     from skdeep.nn import Sequential, backend, callbacks, optimizers
     from skdeep.nn.layers import GRU, LSTM, Dense, Embedding
 
-    class Clock(callbacks.Callback):
-        def __init__(self):
-            super().__init__()
-            self.clock = common.EpochClock()
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.clock.start()
-
-        def on_epoch_end(self, epoch, logs=None):
-            self.clock.stop()
-
     X, y = common.dataset("sequences")
     backend.set_random_seed(0)
     rnn = LSTM(UNITS) if cell == "lstm" else GRU(UNITS)
@@ -53,7 +42,7 @@ def skdeep_run(cell, batch_size, epochs):
                         Dense(1, activation="sigmoid")])
     model.compile(optimizer=optimizers.Adam(learning_rate=1e-3), loss="binary_crossentropy")
     model.fit(X[:WARMUP_ROWS], y[:WARMUP_ROWS], batch_size=batch_size, epochs=1, verbose=0)
-    timer = Clock()
+    timer = common.clock_callback(callbacks.Callback)
     model.fit(X, y, batch_size=batch_size, epochs=epochs, verbose=0, callbacks=[timer])
     pred = model.predict(X, batch_size=1024, verbose=0)[:, 0] > 0.5
     return {"samples_per_s": common.samples_per_s(len(X), timer.clock.times, warmup=0),

@@ -56,23 +56,12 @@ def keras_mlp(keras):
 def run_skdeep(workload, batch_size, epochs):
     from skdeep.nn import backend, callbacks, optimizers
 
-    class Clock(callbacks.Callback):
-        def __init__(self):
-            super().__init__()
-            self.clock = common.EpochClock()
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.clock.start()
-
-        def on_epoch_end(self, epoch, logs=None):
-            self.clock.stop()
-
     X, y = common.dataset("mlp")
     backend.set_random_seed(0)
     model = skdeep_mlp()
     model.compile(optimizer=optimizers.Adam(learning_rate=1e-3),
                   loss="sparse_categorical_crossentropy")
-    timer = Clock()
+    timer = common.clock_callback(callbacks.Callback)
     model.fit(X, y, batch_size=batch_size, epochs=1 + epochs, verbose=0, callbacks=[timer])
     pred = model.predict(X, batch_size=4096, verbose=0).argmax(axis=1)
     return {"samples_per_s": common.samples_per_s(len(X), timer.clock.times),
@@ -133,23 +122,12 @@ def run_keras(workload, batch_size, epochs):
     common.keras_backend_env()
     keras = common.import_or_skip("keras")
 
-    class Clock(keras.callbacks.Callback):
-        def __init__(self):
-            super().__init__()
-            self.clock = common.EpochClock()
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.clock.start()
-
-        def on_epoch_end(self, epoch, logs=None):
-            self.clock.stop()
-
     X, y = common.dataset("mlp")
     keras.utils.set_random_seed(0)
     model = keras_mlp(keras)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3),
                   loss="sparse_categorical_crossentropy")
-    timer = Clock()
+    timer = common.clock_callback(keras.callbacks.Callback)
     model.fit(X, y, batch_size=batch_size, epochs=1 + epochs, verbose=0, callbacks=[timer])
     pred = model.predict(X, batch_size=4096, verbose=0).argmax(axis=1)
     return {"samples_per_s": common.samples_per_s(len(X), timer.clock.times),
