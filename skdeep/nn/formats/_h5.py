@@ -30,15 +30,11 @@ ZIP_MAGIC = b"PK\x03\x04"
 def limits():
     """(max bytes of one array, max bytes of one JSON text) for loading.
 
-    Taken from :mod:`skdeep.nn.saving` when it defines them, else 4 GiB and 64 MiB;
-    both can be lowered with the environment variables ``SKDEEP_MAX_ARRAY_BYTES``
-    and ``SKDEEP_MAX_JSON_BYTES``.
+    4 GiB and 64 MiB by default; both can be lowered with the environment
+    variables ``SKDEEP_MAX_ARRAY_BYTES`` and ``SKDEEP_MAX_JSON_BYTES``.
     """
-    from .. import saving
-
-    array = int(os.environ.get("SKDEEP_MAX_ARRAY_BYTES",
-                               getattr(saving, "MAX_ARRAY_BYTES", 4 << 30)))
-    text = int(os.environ.get("SKDEEP_MAX_JSON_BYTES", getattr(saving, "MAX_JSON_BYTES", 64 << 20)))
+    array = int(os.environ.get("SKDEEP_MAX_ARRAY_BYTES", 4 << 30))
+    text = int(os.environ.get("SKDEEP_MAX_JSON_BYTES", 64 << 20))
     return array, text
 
 

@@ -1,6 +1,7 @@
 """Keras-style layers."""
 from . import serialization as _serialization
 from .base import Input, InputLayer, Layer, Weight
+from . import _symbolic  # noqa: F401  (registers the hook that turns ops on Input tensors into graph nodes)
 from .input_spec import InputSpec  # noqa: F401  (documented at skdeep.nn)
 from .core import Activation, Dense, Dropout, Flatten, GaussianNoise, Reshape
 from .merge import (Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, add, average,

@@ -213,13 +213,12 @@ def _seed_generators(layer):
 
 def tracked_layers(layer):
     """Layers assigned as attributes of ``layer`` (directly, in lists, tuples or
-    dicts), in assignment order: Keras' automatic tracking."""
-    from .base import Layer
-
+    dicts), in assignment order: Keras' automatic tracking. Every ``Layer``
+    is a ``CallLayerMixin`` (this module sits below ``base``)."""
     found, seen = [], {id(layer)}
 
     def visit(value, depth=0):
-        if isinstance(value, Layer):
+        if isinstance(value, CallLayerMixin):
             if id(value) not in seen:
                 seen.add(id(value))
                 found.append(value)

@@ -647,6 +647,3 @@ def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None
                        batch_shape=batch_shape, ragged=ragged, input_tensor=tensor,
                        optional=optional, **kwargs)
     return layer._inbound_nodes[0].outputs[0]
-
-
-from . import _symbolic  # noqa: E402, F401  (registers the symbolic-op hook; needs KTensor, Layer)

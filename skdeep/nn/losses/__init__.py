@@ -8,7 +8,7 @@ probabilities, the engine computes loss and gradient from the logits,
 which is exact and numerically stable (see ``fused_value_and_grad``).
 """
 from .base import EPSILON, Loss
-from .custom import LossFunctionWrapper
+from .wrapper import LossFunctionWrapper
 from .crossentropy import (
     BinaryCrossentropy,
     CategoricalCrossentropy,

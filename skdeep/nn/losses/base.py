@@ -2,6 +2,7 @@
 import numpy as np
 
 from ..ops._core import is_tensor
+from . import custom
 
 __all__ = ["Loss", "EPSILON"]
 
@@ -102,14 +103,10 @@ class Loss:
         return scale[..., None] if np.ndim(scale) else scale
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        if is_tensor(y_pred) or is_tensor(y_true):  # inside a custom call(): differentiable
-            from . import custom
-
-            return custom.call_on_tensors(self, y_true, y_pred, sample_weight)
-        if type(self).gradient is Loss.gradient:  # a custom loss defined by call() alone
-            from . import custom
-
+        if self._call_defined():  # a custom loss defined by call() alone (also on tape tensors)
             return custom.call_value(self, y_true, y_pred, sample_weight)
+        if is_tensor(y_pred) or is_tensor(y_true):  # inside a custom call(): differentiable
+            return custom.call_on_tensors(self, y_true, y_pred, sample_weight)
         y_pred = np.asarray(y_pred)
         if self.dtype is not None:
             y_pred = y_pred.astype(self.dtype, copy=False)
@@ -118,11 +115,15 @@ class Loss:
         y_true = self._targets(y_true, y_pred)
         return self._reduce(self.call(y_true, y_pred), sample_weight)
 
+    @classmethod
+    def _call_defined(cls):
+        """Whether this loss has no closed-form ``gradient`` (a custom ``call``,
+        differentiated with the ops tape)."""
+        return cls.gradient is Loss.gradient
+
     def value_and_grad(self, y_true, y_pred, sample_weight=None):
         """Reduced loss and its gradient with respect to ``y_pred``."""
-        if type(self).gradient is Loss.gradient:  # call() alone: differentiated by the tape
-            from . import custom
-
+        if self._call_defined():  # call() alone: differentiated by the tape
             return custom.value_and_grad(self, y_true, y_pred, sample_weight)
         y_true = self._targets(y_true, y_pred)
         per_sample = self.call(y_true, y_pred)

@@ -11,9 +11,6 @@ import numpy as np
 
 from ..ops import _core
 from ..ops._core import Op, Tape
-from .base import Loss
-
-__all__ = ["LossFunctionWrapper"]
 
 
 def _align_targets(y_true, y_pred):
@@ -37,11 +34,6 @@ def _cotangent(loss, per_sample_shape, sample_weight, dtype):
     if sample_weight is not None:
         scale = scale * loss._expand_weight(sample_weight, per_sample_shape, np.float64)
     return scale.astype(dtype)
-
-
-def is_call_defined(loss):
-    """Whether ``loss`` has no closed-form gradient (a custom ``call``)."""
-    return type(loss).gradient is Loss.gradient
 
 
 def value_and_grad(loss, y_true, y_pred, sample_weight=None):
@@ -101,62 +93,11 @@ _BUILTIN_LOSS = Op("loss_call", _builtin_forward, _builtin_vjp)
 
 
 def call_on_tensors(loss, y_true, y_pred, sample_weight=None):
-    """A loss object called on tape tensors: one differentiable tape node."""
-    if is_call_defined(loss):
-        return call_value(loss, y_true, y_pred, sample_weight)
+    """A built-in loss (closed-form gradient) called on tape tensors: one
+    differentiable tape node."""
     if loss.reduction in ("none", None):
         raise NotImplementedError(f"Loss '{loss.name}' with reduction=None inside a custom "
                                   "call(): use a reducing loss or skdeep.nn.ops")
     return _core.apply(_BUILTIN_LOSS, (np.asarray(_core.unwrap(y_true)), y_pred,
                                        None if sample_weight is None else
                                        np.asarray(_core.unwrap(sample_weight))), loss=loss)
-
-
-class LossFunctionWrapper(Loss):
-    """A loss from a function ``fn(y_true, y_pred, **kwargs) -> per-sample loss``
-    written with :mod:`skdeep.nn.ops` (what ``compile(loss=fn)`` makes).
-
-    Parameters
-    ----------
-    fn : callable
-    reduction : str, default 'sum_over_batch_size'
-    name : str, optional
-        Defaults to the function's name.
-    **kwargs
-        Passed to ``fn`` at every call.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skdeep.nn import ops
-    >>> def mse(y_true, y_pred):
-    ...     return ops.mean(ops.square(y_true - y_pred), axis=-1)
-    >>> loss = LossFunctionWrapper(mse)
-    >>> float(loss(np.zeros((2, 1)), np.ones((2, 1))))
-    1.0
-    """
-
-    def __init__(self, fn, reduction="sum_over_batch_size", name=None, dtype=None,
-                 **kwargs):
-        super().__init__(name=name or getattr(fn, "__name__", "loss"), reduction=reduction,
-                         dtype=dtype)
-        self.fn = fn
-        self._fn_kwargs = kwargs
-
-    def call(self, y_true, y_pred):
-        return self.fn(y_true, y_pred, **self._fn_kwargs)
-
-    def get_config(self):
-        from .object_registry import serialize_keras_object
-
-        config = super().get_config()
-        config.update(fn=serialize_keras_object(self.fn), **self._fn_kwargs)
-        return config
-
-    @classmethod
-    def from_config(cls, config):
-        from .object_registry import deserialize_keras_object
-
-        config = dict(config)
-        fn = config.pop("fn")
-        return cls(deserialize_keras_object(fn) if not callable(fn) else fn, **config)
