@@ -5,7 +5,7 @@ skdeep reads Keras' files back, optimizer state included.
 
 Needs a Python with Keras 3 (never skdeep's environment): set
 SKDEEP_KERAS_PYTHON to it (``.ci/run`` does; locally
-``SKDEEP_KERAS_PYTHON=/work/keras-venv/bin/python``). Skipped otherwise.
+``SKDEEP_KERAS_PYTHON=.venv-keras/bin/python``). Skipped otherwise.
 """
 import json
 import os
