@@ -11,9 +11,10 @@ import time
 
 import numpy as np
 
+from . import config
 from ._callback_base import Callback
 
-__all__ = ["Progbar", "ProgbarLogger"]
+__all__ = ["Progbar", "ProgbarLogger", "print_one_step"]
 
 
 def _dynamic(stream):
@@ -89,8 +90,6 @@ class Progbar:
 
     def update(self, current, values=None, finalize=None):
         """Move to step ``current`` with ``values``, a list of ``(name, value)``."""
-        from . import config
-
         if finalize is None:
             finalize = self.target is not None and current >= self.target
         for k, v in values or []:
@@ -152,6 +151,34 @@ class Progbar:
         return total / max(count, 1)
 
 
+_FULL_BAR = "━" * 20
+
+
+def print_one_step(verbose, elapsed, file=None):
+    """The final line of a one-step ``predict`` (``1/1 ━━━━ 0s 41us/step``),
+    written without a :class:`Progbar` so that a one-row predict stays cheap.
+
+    Off a terminal and on one, the line is the same (one step needs no redraw).
+    It is not flushed: a terminal's line buffering shows it at once, and off a
+    terminal a flush (a ``write`` system call) would cost a 30 µs predict
+    about 40 %.
+
+    Examples
+    --------
+    >>> import io
+    >>> out = io.StringIO()
+    >>> print_one_step(2, 0.5, out)
+    >>> out.getvalue()
+    '1/1 - 0s - 500ms/step\\n'
+    """
+    if not verbose or not config._INTERACTIVE[0]:
+        return
+    per_step = _format_time(elapsed, "step")
+    line = (f"1/1 - {elapsed:.0f}s - {per_step}\n" if verbose == 2 else
+            f"1/1 {_FULL_BAR} {elapsed:.0f}s {per_step}\n")
+    (file or sys.stdout).write(line)
+
+
 class ProgbarLogger(Callback):
     """Prints ``Epoch i/n`` and a :class:`Progbar` per epoch (added by ``fit``
     when ``verbose`` is 1 or 2); ``evaluate`` and ``predict`` show a bar
@@ -188,8 +215,6 @@ class ProgbarLogger(Callback):
         self._in_fit = False
 
     def on_epoch_begin(self, epoch, logs=None):
-        from . import config
-
         epochs = self.params.get("epochs")
         if self.verbose and (epochs or 0) > 1 and config.is_interactive_logging_enabled():
             out = self.file or sys.stdout
