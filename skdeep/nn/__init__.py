@@ -27,6 +27,7 @@ from .model import Model, Sequential, function as _function
 from .optimizers import Optimizer
 from .regularizers import Regularizer
 from .saving import load_model
+from .variables import Variable, name_scope
 
 # K.function builds a Model, so it is defined next to Model; the backend
 # namespace (below every layer) gets it here, where both exist
@@ -37,7 +38,8 @@ object_registry.BUILTIN_MODULES[:] = [layers, losses, metrics, optimizers, optim
                                       initializers, regularizers, constraints, activations, ops]
 
 __all__ = ["Sequential", "Model", "Input", "InputSpec", "Layer", "Loss", "Metric", "Optimizer",
-           "Initializer", "Regularizer", "KerasTensor", "load_model", "version", "activations",
+           "Initializer", "Regularizer", "KerasTensor", "Variable", "name_scope", "load_model",
+           "version", "activations",
            "backend", "callbacks", "config", "constraints", "datasets", "initializers", "layers",
            "losses", "metrics", "models", "optimizers", "preprocessing", "regularizers", "saving",
            "utils", "ops", "random", "applications"]

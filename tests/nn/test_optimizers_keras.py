@@ -36,8 +36,8 @@ def _make(case):
 @pytest.mark.parametrize("case", FIXTURE["cases"], ids=_case_id)
 def test_four_steps_match_keras(case):
     opt = _make(case)
-    weights = [Weight("kernel", np.array(FIXTURE["kernel"])),
-               Weight("bias", np.array(FIXTURE["bias"]))]
+    weights = [Weight._wrap("kernel", np.array(FIXTURE["kernel"])),
+               Weight._wrap("bias", np.array(FIXTURE["bias"]))]
     for grads, expected in zip(FIXTURE["grads"], case["steps"]):
         opt.apply_gradients(zip([np.array(g) for g in grads], weights))
         for w, e in zip(weights, expected):
@@ -126,7 +126,7 @@ def test_adamw_first_step_by_hand():
 
 
 def test_exclude_from_weight_decay_by_list_and_name():
-    kernel, bias = Weight("kernel", np.ones(2)), Weight("bias", np.ones(2))
+    kernel, bias = Weight._wrap("kernel", np.ones(2)), Weight._wrap("bias", np.ones(2))
     opt = optimizers.SGD(learning_rate=0.5, weight_decay=0.2)
     opt.exclude_from_weight_decay(var_list=[kernel])
     opt.apply_gradients([(np.zeros(2), kernel), (np.zeros(2), bias)])
@@ -134,7 +134,7 @@ def test_exclude_from_weight_decay_by_list_and_name():
     np.testing.assert_allclose(bias.value, 1.0 - 0.2 * 0.5)
     opt = optimizers.SGD(learning_rate=0.5, weight_decay=0.2)
     opt.exclude_from_weight_decay(var_names=["bias"])
-    kernel, bias = Weight("kernel", np.ones(2)), Weight("bias", np.ones(2))
+    kernel, bias = Weight._wrap("kernel", np.ones(2)), Weight._wrap("bias", np.ones(2))
     opt.apply_gradients([(np.zeros(2), kernel), (np.zeros(2), bias)])
     np.testing.assert_allclose(kernel.value, 0.9)
     np.testing.assert_allclose(bias.value, 1.0)
@@ -194,7 +194,7 @@ def test_gradient_accumulation_in_fit_updates_every_k_batches():
 
 
 def test_global_clipnorm_scales_all_gradients_together():
-    a, b = Weight("a", np.zeros(2)), Weight("b", np.zeros(1))
+    a, b = Weight._wrap("a", np.zeros(2)), Weight._wrap("b", np.zeros(1))
     opt = optimizers.SGD(learning_rate=1.0, global_clipnorm=1.0)
     opt.apply_gradients([(np.array([3.0, 0.0]), a), (np.array([4.0]), b)])
     np.testing.assert_allclose(np.concatenate([a.value, b.value]), [-0.6, 0.0, -0.8])
@@ -262,12 +262,12 @@ def test_optimizer_state_and_schedule_survive_save_and_load(tmp_path):
 
 
 def test_nadam_state_round_trips_through_get_slots():
-    w1 = Weight("kernel", np.array([0.3, -0.2]))
+    w1 = Weight._wrap("kernel", np.array([0.3, -0.2]))
     opt = optimizers.Nadam(learning_rate=0.01, use_ema=True)
     for g in ([0.1, 0.2], [-0.3, 0.1]):
         opt.apply_gradients([(np.array(g), w1)])
     clone = optimizers.Nadam.from_config(opt.get_config())
-    w2 = Weight("kernel", w1.value.copy())
+    w2 = Weight._wrap("kernel", w1.value.copy())
     clone.apply_gradients([(np.zeros(2), w2)])  # builds; the state is then replaced
     w2.value[...] = w1.value
     clone.set_slots(opt.get_slots())
@@ -278,7 +278,7 @@ def test_nadam_state_round_trips_through_get_slots():
 
 
 def test_keras_apply_form_and_loss_scale_factor():
-    w = Weight("w", np.array([1.0, 1.0]))
+    w = Weight._wrap("w", np.array([1.0, 1.0]))
     opt = optimizers.SGD(learning_rate=0.5, loss_scale_factor=4.0)
     assert opt.scale_loss(2.0) == 8.0
     opt.apply([np.array([4.0, -8.0])], [w])  # Keras' apply(grads, variables)

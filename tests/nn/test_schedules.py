@@ -44,7 +44,7 @@ def test_every_optimizer_evaluates_the_schedule_each_step(cls):
     schedule = schedules.ExponentialDecay(0.05, decay_steps=1, decay_rate=0.5)
     scheduled = cls(learning_rate=schedule)
     manual = cls(learning_rate=0.05)
-    w1, w2 = Weight("kernel", np.array([1.0, -2.0, 0.5])), Weight("kernel", np.array(
+    w1, w2 = Weight._wrap("kernel", np.array([1.0, -2.0, 0.5])), Weight._wrap("kernel", np.array(
         [1.0, -2.0, 0.5]))
     rng = np.random.default_rng(0)
     for step in range(4):
@@ -90,7 +90,7 @@ def test_custom_schedule_and_callable_learning_rate():
             return {"initial_learning_rate": self.initial_learning_rate}
 
     opt = optimizers.SGD(learning_rate=Halving(0.1))
-    w = Weight("w", np.zeros(1))
+    w = Weight._wrap("w", np.zeros(1))
     opt.apply_gradients([(np.ones(1), w)])
     opt.apply_gradients([(np.ones(1), w)])
     np.testing.assert_allclose(w.value, [-0.1 - 0.05])

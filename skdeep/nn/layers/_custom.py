@@ -364,11 +364,29 @@ def _marking_built(build):
     @functools.wraps(build)
     def wrapper(self, *args, **kwargs):
         result = build(self, *args, **kwargs)
+        _adopt_variables(self)
         self.built = True
         return result
 
     wrapper._marks_built = True
     return wrapper
+
+
+def _adopt_variables(layer):
+    """Make the ``keras.Variable`` objects a custom layer holds as attributes
+    (``self.w = keras.Variable(...)`` in ``build`` or ``__init__``) its weights,
+    as Keras tracks them."""
+    own = layer.__dict__.get("_weights")
+    if own is None:
+        return
+    known = {id(w) for w in own}
+    for value in list(vars(layer).values()):
+        for v in value if isinstance(value, (list, tuple)) else (value,):
+            if getattr(type(v), "_is_variable", False) and getattr(v, "layer", 0) is None \
+                    and id(v) not in known:
+                v.layer = layer
+                own.append(v)
+                known.add(id(v))
 
 
 def _forward_via_call(self, inputs, ctx, **kwargs):

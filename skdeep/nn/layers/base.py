@@ -12,6 +12,7 @@ from .._limits import check_layer_dtype, check_new_weight
 from ..context import CallContext
 from ..naming import BUILD_LOCK, _NAME_COUNTERS, _USED_NAMES, _snake, unique_name  # noqa: F401
 from ..ops._core import Operators, Tensor
+from ..variables import Variable
 from . import _custom
 
 _ENGINE_ADD_WEIGHT = ("name", "shape", "initializer", "regularizer", "trainable", "constraint")
@@ -19,65 +20,8 @@ _KERAS_ADD_WEIGHT = ("shape", "initializer", "dtype", "trainable", "autocast", "
                      "constraint", "aggregation", "overwrite_with_gradient", "name")
 
 
-class Weight(Operators):
-    """A layer weight (Keras' ``Variable``): ``value`` (ndarray) and its gradient ``grad``.
-
-    ``value`` and ``grad`` may be views into a model's flat parameter buffer;
-    always update them in place (``w.value[...] = x``) or through
-    :meth:`assign`. Python operators and :mod:`skdeep.nn.ops` take weights
-    directly (``inputs @ self.w + self.b`` in a custom ``call``).
-    """
-
-    __slots__ = ("name", "value", "grad", "trainable", "regularizer", "constraint", "layer")
-    _is_variable = True
-
-    def __init__(self, name, value, trainable=True, regularizer=None, constraint=None, layer=None):
-        self.name = name
-        self.value = value
-        self.grad = np.zeros_like(value)
-        self.trainable = trainable
-        self.regularizer = regularizer
-        self.constraint = constraint
-        self.layer = layer
-
-    @property
-    def shape(self):
-        return self.value.shape
-
-    @property
-    def dtype(self):
-        return self.value.dtype
-
-    @property
-    def path(self):
-        return f"{self.layer.name}/{self.name}" if self.layer is not None else self.name
-
-    def numpy(self):
-        """A copy of the value."""
-        return self.value.copy()
-
-    def assign(self, value):
-        value = np.asarray(value)
-        if value.shape != self.value.shape:
-            raise ValueError(f"Cannot assign a value of shape {value.shape} to weight "
-                             f"'{self.path}' of shape {self.value.shape}")
-        self.value[...] = value
-
-    def assign_add(self, value):
-        self.assign(self.value + np.asarray(value))
-
-    def assign_sub(self, value):
-        self.assign(self.value - np.asarray(value))
-
-    @property
-    def ndim(self):
-        return self.value.ndim
-
-    def __array__(self, dtype=None, copy=None):
-        return self.value if dtype is None else self.value.astype(dtype)
-
-    def __repr__(self):
-        return f"<Weight {self.path} shape={self.value.shape} dtype={self.value.dtype}>"
+# the layer weight class is the public ``keras.Variable`` (kept here under its old name)
+Weight = Variable
 
 
 class KTensor(Operators):
@@ -302,9 +246,9 @@ class Layer(_custom.CallLayerMixin):
         init = initializers.get(initializer)
         # np.array, not ascontiguousarray: that would turn a scalar weight into shape (1,)
         value = np.array(init(shape, dtype=dtype), dtype=dtype, order="C")
-        w = Weight(name, value, trainable=bool(kwargs.get("trainable", True)),
-                   regularizer=regularizers.get(kwargs.get("regularizer")),
-                   constraint=constraints.get(kwargs.get("constraint")), layer=self)
+        w = Variable._wrap(name, value, trainable=bool(kwargs.get("trainable", True)),
+                           regularizer=regularizers.get(kwargs.get("regularizer")),
+                           constraint=constraints.get(kwargs.get("constraint")), layer=self)
         self._weights.append(w)
         return w
 

@@ -11,6 +11,7 @@ import copy
 import numpy as np
 
 from .. import backend, initializers
+from ..variables import Variable as _Variable
 
 __all__ = [
     "Mean",
@@ -23,8 +24,9 @@ __all__ = [
 ]
 
 
-class Variable(np.lib.mixins.NDArrayOperatorsMixin):
-    """A metric state variable: a NumPy array updated in place.
+class Variable(np.lib.mixins.NDArrayOperatorsMixin, _Variable):
+    """A metric state variable: a :class:`skdeep.nn.Variable` (non-trainable)
+    whose arithmetic gives plain NumPy arrays and whose ``assign`` broadcasts.
 
     Parameters
     ----------
@@ -37,114 +39,91 @@ class Variable(np.lib.mixins.NDArrayOperatorsMixin):
 
     Examples
     --------
+    >>> import skdeep.nn as keras
     >>> v = Variable(np.zeros(2), name="count")
     >>> v.assign_add([1.0, 2.0])
-    >>> (v * 2).tolist(), v.numpy().tolist()
-    ([2.0, 4.0], [1.0, 2.0])
+    >>> (v * 2).tolist(), v.numpy().tolist(), isinstance(v, keras.Variable)
+    ([2.0, 4.0], [1.0, 2.0], True)
     """
 
+    __slots__ = ("_initializer",)
+    _is_variable = False  # ops see it as an array, not as a weight to differentiate
     _AGGREGATIONS = ("none", "mean", "sum", "only_first_replica")
 
     def __init__(self, value, name="variable", aggregation="sum", initializer=None):
         if aggregation not in self._AGGREGATIONS:
             raise ValueError(f"Variable '{name}': aggregation must be one of "
                              f"{self._AGGREGATIONS}, got {aggregation!r}")
-        self._value = np.array(value)
-        self.name = name
-        self.aggregation = aggregation
+        self._setup(name, np.array(value), False, None, None, None)
+        self.grad = None
+        self.aggregation, self.synchronization, self.autocast = aggregation, "on_read", True
         self._initializer = initializer
 
     @property
-    def value(self):
-        return self._value
-
-    @property
-    def shape(self):
-        return self._value.shape
+    def _value(self):
+        return self.value
 
     @property
     def dtype(self):
-        return self._value.dtype.name
-
-    @property
-    def ndim(self):
-        return self._value.ndim
-
-    @property
-    def path(self):
-        return self.name
-
-    @property
-    def trainable(self):
-        return False
-
-    def numpy(self):
-        """A copy of the value as a NumPy array."""
-        return self._value.copy()
+        return self.value.dtype.name
 
     def _cast(self, value):
         value = np.asarray(value)
         try:
-            value = np.broadcast_to(value, self._value.shape)
+            value = np.broadcast_to(value, self.value.shape)
         except ValueError:
             raise ValueError(f"Cannot assign a value of shape {value.shape} to variable "
-                             f"'{self.name}' of shape {self._value.shape}") from None
+                             f"'{self.name}' of shape {self.value.shape}") from None
         return value
 
     def assign(self, value):
         """Set the value (broadcast to the variable's shape, cast to its dtype)."""
-        self._value[...] = self._cast(value)
+        self.value[...] = self._cast(value)
 
     def assign_add(self, value):
-        self._value[...] = self._value + self._cast(value)
+        self.value[...] = self.value + self._cast(value)
 
     def assign_sub(self, value):
-        self._value[...] = self._value - self._cast(value)
+        self.value[...] = self.value - self._cast(value)
 
     def reset(self):
         """Back to the initial value."""
         if self._initializer is None:
-            self._value[...] = 0
+            self.value[...] = 0
         else:
-            self._value[...] = self._initializer(self._value.shape, self._value.dtype)
+            self.value[...] = self._initializer(self.value.shape, self.value.dtype)
 
     def __array__(self, dtype=None, copy=None):
         if dtype is None and not copy:
-            return self._value
-        return np.array(self._value, dtype=dtype, copy=True)
+            return self.value
+        return np.array(self.value, dtype=dtype, copy=True)
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         # unwrap to plain arrays: results of expressions are arrays, not variables
-        inputs = tuple(x._value if isinstance(x, Variable) else x for x in inputs)
+        inputs = tuple(x.value if isinstance(x, Variable) else x for x in inputs)
         if "out" in kwargs:
-            kwargs["out"] = tuple(x._value if isinstance(x, Variable) else x
+            kwargs["out"] = tuple(x.value if isinstance(x, Variable) else x
                                   for x in kwargs["out"])
         return getattr(ufunc, method)(*inputs, **kwargs)
 
-    def __float__(self):
-        return float(self._value)
-
-    def __int__(self):
-        return int(self._value)
-
     def __bool__(self):
-        return bool(self._value)
+        return bool(self.value)
 
     def __len__(self):
-        return len(self._value)
+        return len(self.value)
 
     def __getitem__(self, key):
-        return self._value[key]
+        return self.value[key]
 
     def __copy__(self):
-        return Variable(self._value.copy(), self.name, self.aggregation, self._initializer)
+        return Variable(self.value.copy(), self.name, self.aggregation, self._initializer)
 
     def __deepcopy__(self, memo):
         return self.__copy__()
 
     def __repr__(self):
-        return (f"<Variable name={self.name} shape={self._value.shape} "
-                f"dtype={self._value.dtype.name} value={self._value!r}>")
+        return (f"<Variable name={self.name} shape={self.value.shape} "
+                f"dtype={self.value.dtype.name} value={self.value!r}>")
 
 
 def _initializer_fn(initializer):
