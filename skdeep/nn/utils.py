@@ -39,6 +39,7 @@ from .object_registry import (
 from .plotting import model_to_dot, plot_history, plot_model
 from .progbar import Progbar
 from .py_dataset import PyDataset, Sequence
+from .timeseries import timeseries_dataset_from_array
 
 __all__ = ["to_categorical", "set_random_seed", "PyDataset", "Sequence", "split_dataset",
            "pad_sequences", "normalize", "get_file", "OfflineError", "pack_x_y_sample_weight",
@@ -49,7 +50,8 @@ __all__ = ["to_categorical", "set_random_seed", "PyDataset", "Sequence", "split_
            "get_registered_name", "get_registered_object", "register_keras_serializable",
            "serialize_keras_object"]
 __all__ += ["load_img", "img_to_array", "array_to_img", "save_img",
-            "image_dataset_from_directory", "plot_model", "model_to_dot", "plot_history"]
+            "image_dataset_from_directory", "plot_model", "model_to_dot", "plot_history",
+            "timeseries_dataset_from_array"]
 
 
 def get_source_inputs(tensor):

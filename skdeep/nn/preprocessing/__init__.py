@@ -6,9 +6,11 @@ use, so that ``import skdeep.nn`` does not load scikit-learn.
 """
 from . import image, sequence
 from .image import ImageDataGenerator
+from ..timeseries import timeseries_dataset_from_array
 from .iterator import NumpyArrayIterator
 
-__all__ = ["ImageDataGenerator", "NumpyArrayIterator", "image", "sequence", "text"]
+__all__ = ["ImageDataGenerator", "NumpyArrayIterator", "image", "sequence", "text",
+           "timeseries_dataset_from_array"]
 
 
 def __getattr__(name):
