@@ -77,8 +77,8 @@ class Variable(Operators):
     >>> _ = v.assign_add([1.0, 1.0])
     >>> v.numpy().tolist(), np.asarray(v * 2).tolist()
     ([2.0, 3.0], [4.0, 6.0])
-    >>> keras.Variable("ones", shape=(2, 2), dtype="int32").numpy().sum()
-    np.int32(4)
+    >>> keras.Variable("ones", shape=(2, 2), dtype="int32").numpy().tolist()
+    [[1, 1], [1, 1]]
     """
 
     __slots__ = ("name", "value", "grad", "trainable", "regularizer", "constraint", "layer",
