@@ -357,13 +357,18 @@ class Model(Trainer, Layer):
         load_weights(self, filepath, skip_mismatch=skip_mismatch, by_name=kwargs.get("by_name", False))
 
     def to_json(self, **kwargs: Any) -> str:
-        """The architecture as a JSON string; :func:`skdeep.nn.models.model_from_json`
-        rebuilds the model (with fresh weights) from it. ``kwargs`` go to ``json.dumps``."""
-        import json
+        """The architecture (and compile arguments) as Keras 3's JSON: the
+        ``config.json`` of ``save('m.keras')``, which ``keras.models.model_from_json``
+        and :func:`skdeep.nn.models.model_from_json` read (fresh weights, compiled
+        when this model is). ``kwargs`` go to ``json.dumps``.
 
-        from .saving import _json_default, model_to_config
+        A model that Keras cannot express (a skdeep-only layer or argument) is
+        written in skdeep's own form instead, with a warning: skdeep reads it
+        back, Keras does not.
+        """
+        from .formats.json_form import model_to_json
 
-        return json.dumps(model_to_config(self), default=_json_default, **kwargs)
+        return model_to_json(self, **kwargs)
 
     def get_config(self):
         if self._call_defined:  # subclassed: Keras 3's automatic config of __init__ arguments

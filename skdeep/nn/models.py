@@ -1,6 +1,5 @@
 """``keras.models``: ``Model``, ``Sequential``, ``load_model``, ``save_model``,
 ``clone_model``, ``model_from_json`` and ``model_from_config``."""
-import json
 
 from .layers.base import Input, InputLayer, KTensor
 from .model import Model, Sequential
@@ -27,7 +26,11 @@ def model_from_config(config, custom_objects=None):
 
 
 def model_from_json(json_string, custom_objects=None):
-    """A new model (fresh weights, not compiled) from :meth:`Model.to_json`'s output.
+    """A new model (fresh weights) from the JSON of :meth:`Model.to_json`.
+
+    Reads Keras 3's form (what ``model.to_json()`` writes in skdeep and in
+    Keras; compiled when it holds compile arguments, as Keras does), Keras 2's
+    and skdeep's older ``{"class_name", "config"}`` form.
 
     Examples
     --------
@@ -36,12 +39,9 @@ def model_from_json(json_string, custom_objects=None):
     >>> model_from_json(model.to_json()).get_layer("out").units
     2
     """
-    try:
-        config = json.loads(json_string)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"model_from_json needs the JSON text of Model.to_json(): {err}") \
-            from None
-    return _model_from_config(config, custom_objects=custom_objects)
+    from .formats.json_form import model_from_json_text
+
+    return model_from_json_text(json_string, custom_objects)
 
 
 def _default_clone(layer):

@@ -220,7 +220,12 @@ def _model_entry(model):
             "with save_weights(), or in skdeep's format (a '.skdeep' file) with the class "
             "registered by register_keras_serializable")
     if isinstance(model, Sequential):
-        model._ensure_graph()
+        try:
+            model._ensure_graph()
+        except ValueError:  # no input shape yet: Keras writes the layers alone
+            return {"module": "keras", "class_name": "Sequential",
+                    "config": dict(name_dtype, layers=[_entry(layer) for layer in model._stack]),
+                    "registered_name": None}
         inp = model._input_layer
         layers = [_layer_entry(inp)] + [_entry(layer) for layer in model._stack]
         shape = [inp.batch_size] + list(inp.shape)
