@@ -9,6 +9,7 @@ name                    content                                     module
 ``*.h5``, ``*.hdf5``    Keras 2 / tf.keras HDF5 (``model_config``,  :mod:`.legacy_h5`
                         ``layer_names``, ``weight_names``)
 ``*.skdeep`` and others skdeep's own zip of JSON and ``.npy``       :mod:`skdeep.nn.saving`
+``Model.to_json()``     Keras 3's config.json (compile arguments)   :mod:`.json_form`
 ======================  ==========================================  ===============
 
 Writing picks the format from the file name; reading from the file's
