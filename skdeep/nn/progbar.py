@@ -199,6 +199,14 @@ class ProgbarLogger(Callback):
         self._bar = None
         self._in_fit = False
 
+    def _wants_batch_hook(self, hook):
+        # the per-batch hooks only redraw a terminal's bar (or count unknown steps):
+        # off a terminal the loops skip them, and the batch logs they would build
+        if self.params.get("steps") is None:
+            return True
+        return self.verbose == 1 and config.is_interactive_logging_enabled() and \
+            _dynamic(self.file or sys.stdout)
+
     def _new_bar(self, target):
         self._bar = Progbar(target, verbose=self.verbose, file=self.file,
                             stateful_metrics=_Everything())

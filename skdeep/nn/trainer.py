@@ -333,16 +333,18 @@ class Trainer:
             "verbose": verbose, "epochs": 1, "steps": max(math.ceil(n / batch_size), 1)})
         if cb_list is not None:
             cb_list.notify("on_predict_begin", {})
+        want_begin = cb_list is not None and cb_list.wants("on_predict_batch_begin")
+        want_end = cb_list is not None and cb_list.wants("on_predict_batch_end")
         outs = None
         for step, start in enumerate(range(0, max(n, 1), batch_size)):
-            if cb_list is not None:
+            if want_begin:
                 cb_list.notify("on_predict_batch_begin", step, {})
             part = infer(self, data.take(xs, slice(start, start + batch_size)), ctxs)
             if outs is None:
                 outs = [np.empty((n,) + o.shape[1:], o.dtype) for o in part]
             for o, p in zip(outs, part):
                 o[start:start + p.shape[0]] = p
-            if cb_list is not None:
+            if want_end:
                 batch_out = [o[start:start + p.shape[0]] for o, p in zip(outs, part)]
                 cb_list.notify("on_predict_batch_end", step, {
                     "outputs": batch_out if self._output_is_list else batch_out[0]})

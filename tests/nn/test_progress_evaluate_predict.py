@@ -1,12 +1,14 @@
 """Keras' progress output of evaluate and predict: the bar at verbose=1 (one
 line off a terminal), the one-line summary at verbose=2, silence at 0."""
+import io
 import re
+import sys
 
 import numpy as np
 import pytest
 
 import skdeep.nn as keras
-from skdeep.nn import layers
+from skdeep.nn import layers, progbar
 
 _BAR = r"━{20} \d+s \d+(?:us|ms|s)/step"
 _NUM = r"[\d.e+-]+"
@@ -108,3 +110,36 @@ def test_bad_verbose_is_refused():
         _model().predict(x, verbose=3)
     with pytest.raises(ValueError, match="verbose"):
         _model().evaluate(x, y, verbose="loud")
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_on_a_terminal_the_bar_is_redrawn_per_batch(monkeypatch):
+    x, y = _data()
+    model = _model()
+    screen = _Terminal()
+    monkeypatch.setattr(sys, "stdout", screen)
+    monkeypatch.setattr(progbar.time, "perf_counter", iter(range(0, 10 ** 6, 1)).__next__)
+    model.evaluate(x, y, batch_size=10)
+    model.predict(x, batch_size=10)
+    monkeypatch.undo()
+    frames = screen.getvalue().split("\n")
+    assert len(frames) == 3 and frames[-1] == ""
+    for text, metrics in zip(frames[:2], (True, False)):
+        steps = [f.split()[0] for f in text.split("\r") if f.strip()]
+        assert steps[0] == "1/10" and steps[-1] == "10/10" and len(steps) >= 3
+        assert ("loss:" in text.split("\r")[-1]) == metrics
+
+
+def test_off_a_terminal_the_batch_hooks_are_skipped():
+    logger = progbar.ProgbarLogger(1)
+    logger.set_params({"steps": 4})
+    assert not logger._wants_batch_hook("on_test_batch_end")  # pytest captures stdout
+    logger.set_params({"steps": None})  # unknown steps: counted batch by batch
+    assert logger._wants_batch_hook("on_test_batch_end")
+    logger = progbar.ProgbarLogger(1, file=_Terminal())
+    logger.set_params({"steps": 4})
+    assert logger._wants_batch_hook("on_predict_batch_end")
