@@ -22,6 +22,11 @@ class CallContext:
     need_dx : bool, default True
         Whether ``backward`` must return the input gradient. False when the
         input is a model input: the layer may then return None and skip work.
+    need_dw : bool, default True
+        Whether ``backward`` must compute the layer's weight gradients. False
+        when none of the layer's weights is trained (a frozen layer): the
+        layer may skip that work. The engine calls ``backward`` only when
+        ``need_dx`` or ``need_dw`` is True.
     sole_call : bool, default False
         True when the layer is called exactly once per training step and the
         engine zeroed the gradients before the step: ``backward`` may then
@@ -49,14 +54,17 @@ class CallContext:
     (4, 3)
     """
 
-    __slots__ = ("training", "mask", "need_dx", "sole_call", "logits", "penalties",
-                 "workspace", "_children")
+    __slots__ = ("training", "mask", "need_dx", "need_dw", "sole_call", "logits", "penalties",
+                 "workspace", "grad_plan", "_children")
 
     def __init__(self, training=False, mask=None, need_dx=True, sole_call=False, logits=False,
-                 penalties=None, workspace=None):
+                 penalties=None, workspace=None, need_dw=True):
         self.training = bool(training)
         self.mask = mask
         self.need_dx = need_dx
+        self.need_dw = need_dw
+        # for a nested model: its nodes' (need_dx, need_dw, grad_plan), set by the engine
+        self.grad_plan = None
         self.sole_call = sole_call
         self.logits = logits
         self.penalties = penalties
@@ -79,12 +87,12 @@ class CallContext:
             buf = ws[k] = np.empty(shape, dtype)
         return buf
 
-    def child(self, key, training=None, need_dx=None):
+    def child(self, key, training=None, need_dx=None, need_dw=None):
         """The context of a sublayer call inside this one (``key`` names it).
 
         It has its own workspace (kept with this context) and inherits the
-        training flag, mask, ``need_dx`` and penalties unless given. It is
-        never a sole call and never returns logits.
+        training flag, mask, ``need_dx``, ``need_dw`` and penalties unless
+        given. It is never a sole call and never returns logits.
         """
         children = self._children
         if children is None:
@@ -94,12 +102,14 @@ class CallContext:
             c = children[key] = CallContext(workspace=None if self.workspace is None else {})
         c.training = self.training if training is None else training
         c.need_dx = self.need_dx if need_dx is None else need_dx
+        c.need_dw = self.need_dw if need_dw is None else need_dw
         c.mask = self.mask
         c.penalties = self.penalties
         return c
 
     def __repr__(self):
         return (f"CallContext(training={self.training}, need_dx={self.need_dx}, "
+                f"need_dw={self.need_dw}, "
                 f"sole_call={self.sole_call}, logits={self.logits}, "
                 f"mask={'None' if self.mask is None else 'set'}, "
                 f"workspace={'None' if self.workspace is None else len(self.workspace)})")

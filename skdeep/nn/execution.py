@@ -70,25 +70,89 @@ def chain_layers(model):
     return plan[1]
 
 
+# ---------------------------------------------------------------------------- gradient pruning
+def _opaque(layer):
+    """True for a layer whose forward may use weights it does not list: its
+    own ``call()``, a Lambda's function, a subclassed model's call node."""
+    from .layers.lambda_layer import Lambda
+
+    return layer._call_defined or isinstance(layer, Lambda) or hasattr(layer, "_model")
+
+
+def _weight_ids(layer):
+    return {id(w) for item in [layer] + all_layers(layer) for w in item.weights}
+
+
+def grad_plan(model, trained, input_flags):
+    """What the backward pass of ``model`` must do, node by node.
+
+    A node needs its input gradient (``need_dx``) when one of its inputs
+    depends on a trained weight or on a graph input whose gradient is wanted
+    (``input_flags``, one bool per model input); it needs its weight
+    gradients (``need_dw``) when one of its layer's weights is trained
+    (``trained``: weight ids). A node that needs neither (a frozen base
+    fed by the model input) is left out of the backward pass.
+
+    Returns one ``(need_dx, need_dw, inner)`` per node; ``inner`` is the plan
+    of a nested model's own nodes, else None.
+    """
+    flags = {id(t): bool(f) for t, f in zip(model._input_tensors, input_flags)}
+    out = []
+    for node in model._nodes:
+        layer = node.layer
+        in_flags = [flags.get(id(t), True) for t in node.inputs]
+        need_dx = any(in_flags)
+        inner = None
+        if _graph(layer) is not None and len(in_flags) == len(layer._input_tensors):
+            inner = grad_plan(layer, trained, in_flags)
+            need_dw = any(dw for _, dw, _ in inner)
+        elif _opaque(layer):
+            need_dw = bool(trained)
+        else:
+            need_dw = not trained.isdisjoint(_weight_ids(layer))
+        for t in node.outputs:
+            flags[id(t)] = need_dx or need_dw
+        out.append((need_dx, need_dw, inner))
+    return out
+
+
 # ---------------------------------------------------------------------------- contexts
-def make_contexts(model, training, need_dx=True, fused=(), calls=None, workspace=True):
+def make_contexts(model, training, need_dx=True, fused=(), calls=None, workspace=True,
+                  grads=None):
     """One reusable context per node of ``model`` for one entry point.
 
     ``need_dx`` False: the first nodes (fed by model inputs) skip their input
     gradient. ``fused``: node indices whose layer returns logits to a fused
     loss. ``calls``: :func:`count_calls`, to mark sole calls. A node called
-    with ``training=`` keeps that mode.
+    with ``training=`` keeps that mode. ``grads``: a :func:`grad_plan`
+    (it then sets ``need_dx`` and ``need_dw`` of every node).
     """
     first = model._first_nodes
-    return [CallContext(training=training if node.training is None else node.training,
+    ctxs = [CallContext(training=training if node.training is None else node.training,
                         need_dx=need_dx or i not in first,
                         sole_call=calls is not None and calls.get(id(node.layer)) == 1,
                         logits=i in fused, workspace={} if workspace else None)
             for i, node in enumerate(model._nodes)]
+    if grads is not None:
+        apply_grad_plan(ctxs, grads)
+    return ctxs
+
+
+def apply_grad_plan(ctxs, grads):
+    """Set ``need_dx``, ``need_dw`` and ``grad_plan`` of contexts from a :func:`grad_plan`."""
+    for ctx, (need_dx, need_dw, inner) in zip(ctxs, grads):
+        ctx.need_dx, ctx.need_dw, ctx.grad_plan = need_dx, need_dw, inner
 
 
 def child_contexts(model, ctx):
     """The contexts of ``model``'s nodes when it runs as a layer under ``ctx``."""
+    plan = ctx.grad_plan
+    if plan is not None and len(plan) == len(model._nodes):
+        ctxs = [ctx.child(i, training=node.training, need_dx=dx, need_dw=dw)
+                for i, (node, (dx, dw, _)) in enumerate(zip(model._nodes, plan))]
+        for c, (_, _, inner) in zip(ctxs, plan):
+            c.grad_plan = inner
+        return ctxs
     first = model._first_nodes
     return [ctx.child(i, training=node.training, need_dx=None if i in first else True)
             for i, node in enumerate(model._nodes)]
@@ -108,6 +172,8 @@ def predict_contexts(model):
 def _with_activity_penalty(reg, outs, backward, penalties):
     n = max(outs[0].shape[0], 1) if outs[0].ndim else 1
     penalties.append(sum(reg(o) for o in outs) / n)
+    if backward is None:
+        return None
     if len(outs) == 1:
         return lambda dy: backward(dy + (reg.gradient(outs[0]) / n).astype(dy.dtype))
     return lambda dys: backward([d + (reg.gradient(o) / n).astype(d.dtype)
@@ -118,7 +184,9 @@ def run(model, xs, ctxs, penalties=None):
     """Forward pass of ``model`` over arrays ``xs`` with one context per node.
 
     Returns ``(outputs, tape, values)`` for :func:`backward`. Activity
-    penalties are appended to ``penalties`` when it is a list.
+    penalties are appended to ``penalties`` when it is a list. A node whose
+    context needs neither input nor weight gradients is taped without its
+    backward (None): the backward pass skips it.
     """
     values, masks = {}, {}
     for t, x in zip(model._input_tensors, xs):
@@ -135,6 +203,8 @@ def run(model, xs, ctxs, penalties=None):
             ctx.mask = mask
         ctx.penalties = penalties
         y, back = layer.forward(x, ctx, **node.call_kwargs)
+        if not (ctx.need_dx or ctx.need_dw):
+            back = None
         outs = y if len(node.outputs) > 1 else [y]
         out_mask = layer.compute_mask(x, mask)
         out_masks = out_mask if isinstance(out_mask, list) else [out_mask] * len(outs)
@@ -164,7 +234,7 @@ def backward(tape, output_tensors, output_grads, values):
             add(t, g)
     for node, back in reversed(tape):
         dys = [grads.pop(id(t), None) for t in node.outputs]
-        if all(d is None for d in dys):
+        if back is None or all(d is None for d in dys):
             continue
         if len(dys) == 1:
             dy = dys[0]
@@ -230,12 +300,17 @@ class ExecutionPlan:
     trainable : dict
         Trainable flags by layer id as they were at ``compile`` (Keras: a
         change of ``trainable`` takes effect at the next compile).
+    prune : bool, default True
+        Leave out of the backward pass the nodes that need no gradient
+        (:func:`grad_plan`: a frozen base fed by the model input) and let
+        frozen layers skip their weight gradients (``ctx.need_dw``).
     """
 
-    def __init__(self, model, fused, trainable):
+    def __init__(self, model, fused, trainable, prune=True):
         self.model = model
         self.fused = fused
         self._trainable = trainable
+        self.prune = prune
         self.train_ctx = make_contexts(model, True, need_dx=False, fused=fused,
                                        calls=count_calls(model))
         self.eval_ctx = make_contexts(model, False, fused=fused)
@@ -276,6 +351,10 @@ class ExecutionPlan:
             opt.build(total, dtype, offsets, variables=weights)
         elif key != self._flat_key:
             opt._track_variables(weights)
+        if key != self._flat_key and self.prune:
+            trained = set(key)
+            apply_grad_plan(self.train_ctx, grad_plan(self.model, trained,
+                                                      [False] * len(self.model._input_tensors)))
         self._flat_key = key
 
     def forward_train(self, xs, penalties):

@@ -223,6 +223,7 @@ class _Conv(KernelLayerMixin, Layer):
             y, activation_backward = self._activate(z, bias, ctx)
         out_shape = (n,) + ((oh, ow) if self.rank == 2 else (ow,)) + (self.filters,)
         no_dx = not ctx.need_dx
+        need_dw = ctx.need_dw  # False: a frozen layer, no weight gradients
 
         def backward(dy):
             dy = np.ascontiguousarray(dy, dtype=dtype).reshape(z.shape)
@@ -230,7 +231,7 @@ class _Conv(KernelLayerMixin, Layer):
             dx = None if no_dx else ctx.buffer("dx", x.shape, dtype)
             workers = n_workers(n)
             kgrads = ctx.buffer("kgrads", (workers,) + kernel2.shape, dtype)
-            bgrads = ctx.buffer("bgrads", (workers, bias.shape[0]), dtype)
+            bgrads = ctx.buffer("bgrads", (workers, bias.shape[0] if need_dw else 0), dtype)
             kgrads.fill(0)
             bgrads.fill(0)
 
@@ -245,10 +246,11 @@ class _Conv(KernelLayerMixin, Layer):
                     if fused:
                         conv_k.relu_backward_bias_grad(dy[r0:r1], y[r0:r1], relu, dz[r0:r1],
                                                        bgrad)
-                    elif self.use_bias:
+                    elif self.use_bias and need_dw:
                         act_k.column_sum_add(dz[r0:r1], bgrad)
-                    np.matmul(cols[r0:r1].T, dz[r0:r1], out=product)
-                    kgrad += product
+                    if need_dw:
+                        np.matmul(cols[r0:r1].T, dz[r0:r1], out=product)
+                        kgrad += product
                     if no_dx:
                         continue
                     if pointwise:
@@ -258,8 +260,9 @@ class _Conv(KernelLayerMixin, Layer):
                         conv_k.col2im(dcols[:r1 - r0], *geometry, dx[b0:b1])
 
             parallel_for(backward_block, n, workers)
-            self.kernel.grad.reshape(kernel2.shape)[...] += kgrads.sum(axis=0)
-            if self.use_bias:
+            if need_dw:
+                self.kernel.grad.reshape(kernel2.shape)[...] += kgrads.sum(axis=0)
+            if need_dw and self.use_bias:
                 self.bias.grad += bgrads.sum(axis=0)
             return None if no_dx else dx.reshape(shape)
 

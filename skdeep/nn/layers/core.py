@@ -151,16 +151,17 @@ class Dense(KernelLayerMixin, Layer):
         # step may then write its kernel gradient directly instead of adding
         # (regularizer gradients are added after the backward pass)
         overwrite_grads = ctx.sole_call and self.kernel.grad.flags.c_contiguous
+        need_dw = ctx.need_dw  # False: a frozen layer, no weight gradients
 
         def backward(dy):
             dz = backward_act(np.ascontiguousarray(dy).reshape(z.shape))
-            if overwrite_grads:
+            if need_dw and overwrite_grads:
                 np.matmul(x.T, dz, out=self.kernel.grad)
-            else:
+            elif need_dw:
                 kgrad = ctx.buffer("kgrad", kernel.shape, kernel.dtype)
                 np.matmul(x.T, dz, out=kgrad)
                 self.kernel.grad += kgrad
-            if self.use_bias:
+            if need_dw and self.use_bias:
                 act_k.column_sum_add(dz, self.bias.grad)
             if no_dx:
                 return None

@@ -87,12 +87,13 @@ class BatchNormalization(Layer):
         if beta is not None:
             y += beta
         batch_stats = training and self.trainable
+        need_dw = ctx.need_dw
 
         def backward(dy):
             dy = np.ascontiguousarray(dy).reshape(x.shape)
-            if self.scale:
+            if self.scale and need_dw:
                 self.gamma.grad += (dy * xhat).sum(axis=0)
-            if self.center:
+            if self.center and need_dw:
                 self.beta.grad += dy.sum(axis=0)
             dxhat = dy * gamma
             if not batch_stats:
