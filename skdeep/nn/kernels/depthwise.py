@@ -49,11 +49,21 @@ def depthwise_forward(x, kernel, sh, sw, dh, dw, pad_top, pad_left, y):
 
 @njit(**JIT)
 def depthwise_backward(x, kernel, dy, sh, sw, dh, dw, pad_top, pad_left, dx, kernel_grad,
-                       need_dx):
-    """dx = input gradient (overwritten when ``need_dx``); kernel_grad += kernel gradient."""
+                       need_dx, need_dw):
+    """dx = input gradient (overwritten when ``need_dx``); kernel_grad += kernel
+    gradient (when ``need_dw``).
+
+    ``kernel_grad`` has the kernel's shape and is C-contiguous. With
+    ``depth_multiplier == 1`` the channel loops are plain unit-stride loops
+    over flat rows (LLVM vectorises them); the general case loops over the
+    multiplier inside each channel.
+    """
     n, h, w, c = x.shape
     kh, kw, _, dm = kernel.shape
     oh, ow = dy.shape[1], dy.shape[2]
+    cd = c * dm
+    k = kernel.reshape(kh * kw, cd)
+    kg = kernel_grad.reshape(kh * kw, cd)
     if need_dx:
         dx[:] = 0.0
     for b in range(n):
@@ -69,13 +79,25 @@ def depthwise_backward(x, kernel, dy, sh, sw, dh, dw, pad_top, pad_left, dx, ker
                         if ix < 0 or ix >= w:
                             continue
                         xv = x[b, iy, ix]
-                        kv = kernel[ky, kx]
-                        kg = kernel_grad[ky, kx]
-                        for ch in range(c):
-                            for m in range(dm):
-                                kg[ch, m] += xv[ch] * g[ch * dm + m]
-                        if need_dx:
-                            dxv = dx[b, iy, ix]
-                            for ch in range(c):
+                        kgv = kg[ky * kw + kx]
+                        kv = k[ky * kw + kx]
+                        if dm == 1:
+                            if need_dw:
+                                for ch in range(c):
+                                    kgv[ch] += xv[ch] * g[ch]
+                            if need_dx:
+                                dxv = dx[b, iy, ix]
+                                for ch in range(c):
+                                    dxv[ch] += kv[ch] * g[ch]
+                        else:
+                            for ch in range(c if need_dw else 0):
+                                xc = xv[ch]
                                 for m in range(dm):
-                                    dxv[ch] += kv[ch, m] * g[ch * dm + m]
+                                    kgv[ch * dm + m] += xc * g[ch * dm + m]
+                            if need_dx:
+                                dxv = dx[b, iy, ix]
+                                for ch in range(c):
+                                    acc = 0.0
+                                    for m in range(dm):
+                                        acc += kv[ch * dm + m] * g[ch * dm + m]
+                                    dxv[ch] += acc

@@ -90,7 +90,7 @@ class _DepthwiseBase(ActivationMixin, Layer):
 
     def _depthwise(self, inputs, weight, ctx):
         """The depthwise pass: returns (z (rows, c * dm), output shape, backward(dz) -> dx)."""
-        kernel = weight.value
+        kernel = np.ascontiguousarray(weight.value)
         dtype = kernel.dtype
         shape = inputs.shape
         in_ch = kernel.shape[-2]
@@ -117,6 +117,7 @@ class _DepthwiseBase(ActivationMixin, Layer):
             x[lo:hi], kernel, *geometry, z[lo:hi]), n, blas=False)
         out_shape = (n,) + ((oh, ow) if self.rank == 2 else (ow,)) + (out_ch,)
         no_dx = not ctx.need_dx
+        need_dw = ctx.need_dw  # False: a frozen layer, no kernel gradient
 
         def backward(dz):
             dz = np.ascontiguousarray(dz, dtype=dtype).reshape(z.shape)
@@ -127,10 +128,16 @@ class _DepthwiseBase(ActivationMixin, Layer):
 
             def block(worker, lo, hi):
                 dw_k.depthwise_backward(x[lo:hi], kernel, dz[lo:hi], *geometry,
-                                        dx if no_dx else dx[lo:hi], kgrads[worker], not no_dx)
+                                        dx if no_dx else dx[lo:hi], kgrads[worker], not no_dx,
+                                        need_dw)
 
             parallel_for(block, n, workers, blas=False)
-            weight.grad.reshape(kernel.shape)[...] += kgrads.sum(axis=0)
+            if need_dw:
+                grad = weight.grad.reshape(kernel.shape)
+                if workers == 1:
+                    grad += kgrads[0]
+                else:
+                    np.add(grad, kgrads.sum(axis=0), out=grad)
             return None if no_dx else dx.reshape(shape)
 
         return z.reshape(-1, out_ch), out_shape, backward
@@ -140,9 +147,11 @@ class _DepthwiseBase(ActivationMixin, Layer):
         bias = bias_weight.value if bias_weight is not None else np.zeros(0, z.dtype)
         y, activation_backward = self._activate(z, bias, ctx)
 
+        need_dw = ctx.need_dw
+
         def backward(dy):
             dz = activation_backward(np.ascontiguousarray(dy, dtype=z.dtype).reshape(z.shape))
-            if bias_weight is not None:
+            if bias_weight is not None and need_dw:
                 act_k.column_sum_add(dz, bias_weight.grad)
             return dz
 
@@ -304,10 +313,15 @@ class _SeparableConv(_DepthwiseBase):
         np.matmul(d, pointwise, out=z)
         y, finish_backward = self._finish(z, self.bias, ctx)
 
+        need_dw = ctx.need_dw
+
         def backward(dy):
             dz = finish_backward(dy)
-            self.pointwise_kernel.grad.reshape(pointwise.shape)[...] += d.T @ dz
-            return depthwise_backward(dz @ pointwise.T)
+            if need_dw:
+                self.pointwise_kernel.grad.reshape(pointwise.shape)[...] += d.T @ dz
+            dd = ctx.buffer("pw_dd", d.shape, d.dtype)
+            np.matmul(dz, pointwise.T, out=dd)
+            return depthwise_backward(dd)
 
         return y.reshape(out_shape[:-1] + (self.filters,)), backward
 
