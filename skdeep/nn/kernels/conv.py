@@ -11,6 +11,12 @@ Positions outside the image (padding) read as zero. A 1-D convolution is the
 
 Kernels are serial; the layers call them on chunks of samples from several
 threads (see ``skdeep.nn.layers.conv.parallel_for``).
+
+The inner loops index 1-D row views with the loop counter itself
+(``d[q] = s[q]``, ``for q in range(n)``): Numba then knows that the index is
+non-negative, drops its negative-index wraparound and LLVM vectorises the
+loop. Computed flat offsets (``dst[o + q]``) kept every loop scalar: im2col
+ran 9x and col2im 3-6x slower, the relu passes 7x (measured, one core).
 """
 from numba import njit
 
@@ -27,39 +33,37 @@ def im2col(x, kh, kw, sh, sw, dh, dw, pad_top, pad_left, oh, ow, cols):
     padding before the image.
     """
     n, h, w, c = x.shape
-    src = x.reshape(-1)
-    dst = cols.reshape(-1)
-    depth = kh * kw * c
     span = kw * c
+    x3 = x.reshape(n, h, w * c)
     for b in range(n):
         for oy in range(oh):
             for ox in range(ow):
-                o = ((b * oh + oy) * ow + ox) * depth
+                row = cols[(b * oh + oy) * ow + ox]
                 ix0 = ox * sw - pad_left
                 # without dilation a kernel row inside the image is one contiguous
-                # run of kw * c values: one straight copy loop (LLVM vectorises it;
-                # an array-slice assignment costs ~10 s of first compile)
+                # run of kw * c values: one straight copy loop
                 whole_rows = dw == 1 and ix0 >= 0 and ix0 + kw <= w
                 for ky in range(kh):
                     iy = oy * sh - pad_top + ky * dh
+                    d = row[ky * span:(ky + 1) * span]
                     if iy < 0 or iy >= h:
-                        dst[o:o + span] = 0.0
-                        o += span
-                    elif whole_rows:
-                        s = ((b * h + iy) * w + ix0) * c
                         for q in range(span):
-                            dst[o + q] = src[s + q]
-                        o += span
+                            d[q] = 0.0
+                    elif whole_rows:
+                        src = x3[b, iy, ix0 * c:ix0 * c + span]
+                        for q in range(span):
+                            d[q] = src[q]
                     else:
                         for kx in range(kw):
                             ix = ix0 + kx * dw
+                            dk = d[kx * c:(kx + 1) * c]
                             if ix >= 0 and ix < w:
-                                s = ((b * h + iy) * w + ix) * c
+                                src = x3[b, iy, ix * c:(ix + 1) * c]
                                 for q in range(c):
-                                    dst[o + q] = src[s + q]
+                                    dk[q] = src[q]
                             else:
-                                dst[o:o + c] = 0.0
-                            o += c
+                                for q in range(c):
+                                    dk[q] = 0.0
 
 
 @njit(**JIT)
@@ -69,32 +73,34 @@ def col2im(dcols, kh, kw, sh, sw, dh, dw, pad_top, pad_left, oh, ow, dx):
     dcols: (n * oh * ow, kh * kw * c); dx: (n, h, w, c); both C-contiguous.
     """
     n, h, w, c = dx.shape
-    dst = dx.reshape(-1)
-    src = dcols.reshape(-1)
-    depth = kh * kw * c
     span = kw * c
-    dst[:] = 0.0
+    x3 = dx.reshape(n, h, w * c)
+    flat = dx.reshape(-1)
+    for i in range(flat.shape[0]):
+        flat[i] = 0.0
     for b in range(n):
         for oy in range(oh):
             for ox in range(ow):
-                o = ((b * oh + oy) * ow + ox) * depth
+                row = dcols[(b * oh + oy) * ow + ox]
                 ix0 = ox * sw - pad_left
                 whole_rows = dw == 1 and ix0 >= 0 and ix0 + kw <= w
                 for ky in range(kh):
                     iy = oy * sh - pad_top + ky * dh
                     if iy < 0 or iy >= h:
-                        o += span
-                    elif whole_rows:
-                        s = ((b * h + iy) * w + ix0) * c
-                        dst[s:s + span] += src[o:o + span]
-                        o += span
+                        continue
+                    d = row[ky * span:(ky + 1) * span]
+                    if whole_rows:
+                        dst = x3[b, iy, ix0 * c:ix0 * c + span]
+                        for q in range(span):
+                            dst[q] += d[q]
                     else:
                         for kx in range(kw):
                             ix = ix0 + kx * dw
                             if ix >= 0 and ix < w:
-                                s = ((b * h + iy) * w + ix) * c
-                                dst[s:s + c] += src[o:o + c]
-                            o += c
+                                dk = d[kx * c:(kx + 1) * c]
+                                dst = x3[b, iy, ix * c:(ix + 1) * c]
+                                for q in range(c):
+                                    dst[q] += dk[q]
 
 
 @njit(**JIT)
@@ -108,13 +114,18 @@ def bias_relu_forward(z, bias, relu):
     rows, f = z.shape
     has_bias = bias.shape[0] > 0
     for r in range(rows):
-        if has_bias:
+        zr = z[r]
+        if has_bias and relu:
             for j in range(f):
-                z[r, j] += bias[j]
-        if relu:
+                v = zr[j] + bias[j]
+                zr[j] = v if v > 0 else 0.0
+        elif has_bias:
             for j in range(f):
-                if z[r, j] < 0:
-                    z[r, j] = 0.0
+                zr[j] += bias[j]
+        elif relu:
+            for j in range(f):
+                v = zr[j]
+                zr[j] = v if v > 0 else 0.0
 
 
 @njit(**JIT)
@@ -127,12 +138,13 @@ def relu_backward_bias_grad(dy, y, relu, dz, bias_grad):
     rows, f = dy.shape
     has_bias = bias_grad.shape[0] > 0
     for r in range(rows):
-        for j in range(f):
-            dz[r, j] = dy[r, j]
+        dyr, yr, dzr = dy[r], y[r], dz[r]
         if relu:
             for j in range(f):
-                if y[r, j] <= 0:
-                    dz[r, j] = 0.0
+                dzr[j] = dyr[j] if yr[j] > 0 else 0.0
+        else:
+            for j in range(f):
+                dzr[j] = dyr[j]
         if has_bias:
             for j in range(f):
-                bias_grad[j] += dz[r, j]
+                bias_grad[j] += dzr[j]
