@@ -6,9 +6,13 @@ images (class templates plus noise, so accuracy means something). One
 warm-up epoch, then the median of ``epochs`` timed epochs. PyTorch runs NCHW
 (its native layout) with logits into CrossEntropyLoss.
 
-Also runnable on its own: ``python -m benchmarks.cnn [--profile] [--no-torch]`` runs skdeep
-and PyTorch in this process and prints both figures (``--profile`` adds where
-skdeep's time goes, per layer and pass).
+``cnn_1thread`` is the same at one thread each, whatever the machine:
+skdeep inside ``skdeep.nn.threads.thread_limits(1)`` (Numba's threads and
+BLAS through threadpoolctl), PyTorch with ``torch.set_num_threads(1)``.
+
+Also runnable on its own: ``python -m benchmarks.cnn [--profile] [--no-torch]
+[--one-thread]`` runs skdeep and PyTorch in this process and prints both
+figures (``--profile`` adds where skdeep's time goes, per layer and pass).
 """
 import sys
 
@@ -16,7 +20,8 @@ import numpy as np
 
 from benchmarks import common
 
-WORKLOADS = {"cnn": dict(batch_size=64, epochs=1)}
+WORKLOADS = {"cnn": dict(batch_size=64, epochs=1),
+             "cnn_1thread": dict(batch_size=64, epochs=1, threads=1)}
 FIGURES = {
     "samples_per_s": ("training samples/s (median epoch)", "higher"),
     "train_accuracy": ("training accuracy after the last epoch", None),
@@ -53,7 +58,14 @@ def skdeep_cnn():
                        Flatten(), Dense(N_CLASSES, activation="softmax")])
 
 
-def run_skdeep(workload, batch_size, epochs, profile=False):
+def run_skdeep(workload, batch_size, epochs, threads=None, profile=False):
+    from skdeep.nn import threads as skdeep_threads
+
+    with skdeep_threads.thread_limits(threads):  # None: the library's own setting
+        return _run_skdeep(batch_size, epochs, profile)
+
+
+def _run_skdeep(batch_size, epochs, profile):
     from skdeep.nn import backend, callbacks, optimizers
 
     X, y = common.dataset("cnn")
@@ -116,9 +128,11 @@ def _profile_skdeep(model, X, y, batch_size, steps=60):
     return rows
 
 
-def run_torch(workload, batch_size, epochs):
+def run_torch(workload, batch_size, epochs, threads=None):
     torch = common.import_or_skip("torch")
     common.torch_threads(torch)
+    if threads is not None:
+        torch.set_num_threads(threads)
     from benchmarks.mlp import torch_adam
 
     X, y = common.dataset("cnn")
@@ -152,19 +166,20 @@ def run_torch(workload, batch_size, epochs):
             "train_accuracy": common.accuracy(y, pred)}
 
 
-def run(profile=False, torch=True):
+def run(profile=False, torch=True, workload="cnn"):
     """Both frameworks in this process; a dict of figures (standalone use)."""
-    params = WORKLOADS["cnn"]
-    out = {"skdeep": run_skdeep("cnn", profile=profile, **params)}
+    params = WORKLOADS[workload]
+    out = {"skdeep": run_skdeep(workload, profile=profile, **params)}
     try:
-        out["torch"] = run_torch("cnn", **params) if torch else {"skipped": "--no-torch"}
+        out["torch"] = run_torch(workload, **params) if torch else {"skipped": "--no-torch"}
     except common.Skip as exc:
         out["torch"] = {"skipped": str(exc)}
     return out
 
 
 if __name__ == "__main__":
-    result = run(profile="--profile" in sys.argv[1:], torch="--no-torch" not in sys.argv[1:])
+    result = run(profile="--profile" in sys.argv[1:], torch="--no-torch" not in sys.argv[1:],
+                 workload="cnn_1thread" if "--one-thread" in sys.argv[1:] else "cnn")
     for framework, figures in result.items():
         prof = figures.pop("profile", None)
         print(framework, figures)
