@@ -18,6 +18,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..nn import losses, optimizers, threads
+from ..nn.inference import try_predict
 from ..nn import callbacks as callbacks_module
 from ..nn.saving import model_from_bytes, model_to_bytes
 from . import _routing
@@ -314,14 +315,16 @@ class BaseNeuralEstimator(BaseEstimator):
             return X
         return _validate_data(self, X, reset=reset, dtype="numeric", allow_nd=True)
 
-    def _plain_fitted_array(self, X):
+    def _plain_fitted_array(self, X, finite=True):
         """Whether ``X`` is a plain, finite, numeric ndarray of the fitted width, so
         that prediction may skip scikit-learn's validation (most of the cost of
-        predicting one row); anything else goes through it and its errors."""
+        predicting one row); anything else goes through it and its errors.
+        ``finite=False``: the caller tests finiteness itself."""
+        state = self.__dict__
         return (type(X) is np.ndarray and X.dtype.kind in "fiu" and X.ndim == 2
                 and X.shape[0] > 0 and X.shape[1] == getattr(self, "n_features_in_", -1)
-                and not hasattr(self, "feature_names_in_")
-                and (X.dtype.kind != "f" or np.isfinite(X.sum())))
+                and "feature_names_in_" not in state
+                and (not finite or X.dtype.kind != "f" or np.isfinite(X.sum())))
 
     def _check_sample_weight(self, sample_weight, n):
         if sample_weight is None:
@@ -453,7 +456,20 @@ class BaseNeuralEstimator(BaseEstimator):
 
     def _predict_raw(self, X, model=None):
         """``X`` → (network output, output float dtype, validated X)."""
-        check_is_fitted(self)
+        if "model_" not in self.__dict__:
+            check_is_fitted(self)  # raises NotFittedError
+        if self._plain_fitted_array(X, finite=False) and (
+                "feature_encoder_" not in self.__dict__
+                or type(self).feature_encoder is BaseNeuralEstimator.feature_encoder):
+            # a few plain rows: the small-batch inference path, which tests
+            # finiteness itself and declines (None) what the checks below must see
+            if self.n_jobs is None:
+                raw = try_predict(model or self.model_, X, self._predict_batch_size())
+            else:
+                with threads.thread_limits(self.n_jobs):
+                    raw = try_predict(model or self.model_, X, self._predict_batch_size())
+            if raw is not None:
+                return raw, _float_out(X.dtype), X
         X = self._check_X(X, reset=False)
         if "feature_encoder_" in self.__dict__:
             X = self._encode_features(X)

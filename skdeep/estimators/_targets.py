@@ -143,7 +143,7 @@ class ClassifierTargetEncoder:
         """Predicted labels from :meth:`proba`'s output."""
         if self._mode == _MULTILABEL:
             return (proba > 0.5).astype(self._y_dtype)
-        return self.classes_[np.argmax(proba, axis=1)]
+        return self.classes_[proba.argmax(axis=1)]
 
 
 class RegressorTargetEncoder:

@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from . import execution
+from . import execution, inference
+from .layers import _custom
 from .layers import serialization as layer_serialization
 from .layers.base import (
     BUILD_LOCK,
@@ -299,6 +300,11 @@ class Model(Trainer, Layer):
             return Layer.__call__(self, inputs, training=training, mask=mask, **kwargs)
         if not self._graph_ready and not symbolic:
             return self.predict(inputs, verbose=0)
+        if not training and mask is None and not kwargs and "input_spec" not in self.__dict__ \
+                and _custom.active_tape() is None:
+            out = inference.try_predict(self, inputs)  # a few rows of an array: no graph walk
+            if out is not None:
+                return out
         return super().__call__(inputs, training=training, mask=mask, **kwargs)
 
     @property

@@ -26,6 +26,7 @@ from .compile_utils import (KERAS_ONLY_COMPILE_ARGS, evaluate_batches, flat_metr
 from .epoch_iterator import (array_batches, array_steps, prepare_validation, prepare_xy,
                              stream_batches)
 from .execution import all_layers, infer, predict_contexts
+from .inference import try_predict
 from .progbar import ProgbarLogger, print_one_step
 
 
@@ -315,6 +316,10 @@ class Trainer:
         """
         batch_size = 32 if batch_size is None else _check_int("batch_size", batch_size, 1)
         auto, verbose = verbose == "auto", _resolve_verbose(verbose)
+        if not callbacks and (auto or not verbose):  # silent: the small-batch path may run
+            out = try_predict(self, x, batch_size)
+            if out is not None:
+                return out
         if data.is_batch_stream(x):
             return self._predict_stream(x, batch_size, steps, verbose, callbacks)
         self._ensure_graph(x)
@@ -382,6 +387,9 @@ class Trainer:
 
     def predict_on_batch(self, x: Any) -> np.ndarray | list[np.ndarray]:
         """Outputs for one batch, without splitting it."""
+        out = try_predict(self, x)
+        if out is not None:
+            return out
         self._ensure_graph(x)
         xs = data.standardize_inputs(self, x)
         data.n_samples(xs, "the input arrays")
