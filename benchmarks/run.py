@@ -267,7 +267,14 @@ def main(argv=None):
     with tempfile.TemporaryDirectory(prefix="skdeep-bench-") as data_dir:
         env = dict(os.environ, BENCH_DATA_DIR=data_dir,
                    PYTHONPATH=os.pathsep.join(filter(None, [ROOT,
-                                                            os.environ.get("PYTHONPATH")])))
+                                                            os.environ.get("PYTHONPATH")])),
+                   # bytecode is cached (in the run's temporary directory, not in the
+                   # checkout) as for an installed package: with PYTHONDONTWRITEBYTECODE
+                   # a source checkout recompiles every module in every process, which
+                   # the start-up figures would count against skdeep alone (the peers'
+                   # site-packages have their .pyc files)
+                   PYTHONPYCACHEPREFIX=os.path.join(data_dir, "pycache"))
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         if args.threads:
             env.update({var: str(args.threads) for var in _THREAD_VARS})
             if args.threads == 1:  # XLA's CPU client ignores OMP_NUM_THREADS
