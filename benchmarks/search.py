@@ -5,6 +5,9 @@ parameter distribution for both frameworks: hidden layer width and learning
 rate. Each figure is the wall time of one whole ``fit`` of the search, in a
 fresh process (so n_jobs=2 pays for starting its loky workers, as a user's
 first search does), and the speed-up is n_jobs=1 time / n_jobs=2 time.
+The last two figures run the n_jobs=2 search under joblib's threading
+backend (``joblib.parallel_backend("threading")``, the user's choice): two
+threads in the search's process, no worker start-up.
 """
 import time
 
@@ -13,6 +16,8 @@ FIGURES = {
     "serial_s": ("n_jobs=1: search wall s", "lower"),
     "parallel_s": ("n_jobs=2: search wall s", "lower"),
     "speedup": ("n_jobs=2 speed-up over n_jobs=1", "higher"),
+    "threads_s": ("n_jobs=2, threading backend: search wall s", "lower"),
+    "threads_speedup": ("threading backend: speed-up over n_jobs=1", "higher"),
 }
 
 _PARAMS = {"units": [16, 32, 64, 128], "learning_rate": [1e-3, 3e-3, 1e-2]}
@@ -35,6 +40,15 @@ def _time_search(make_search):
         search.fit(X, y)
         timings[key] = time.perf_counter() - t0
     timings["speedup"] = timings["serial_s"] / timings["parallel_s"]
+    import joblib
+
+    search = make_search(2)
+    X, y = _data()
+    with joblib.parallel_backend("threading"):
+        t0 = time.perf_counter()
+        search.fit(X, y)
+        timings["threads_s"] = time.perf_counter() - t0
+    timings["threads_speedup"] = timings["serial_s"] / timings["threads_s"]
     return timings
 
 
