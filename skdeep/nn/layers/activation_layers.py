@@ -2,12 +2,14 @@
 
 Keras 3 signatures, defaults and formulas (``keras.layers.ReLU`` and friends).
 These are elementwise (Softmax: a reduction over ``axis``) and run as
-vectorised NumPy; the fused kernels of :class:`Activation` serve the
+vectorised NumPy, except the clipped ReLU (``ReLU(6.0)``, MobileNetV2's),
+one Numba pass each way; the fused kernels of :class:`Activation` serve the
 parameter-free forms.
 """
 import numpy as np
 
 from .. import constraints, initializers, regularizers
+from ..kernels import elementwise as elementwise_k
 from .base import Layer
 
 
@@ -62,6 +64,8 @@ class ReLU(Layer):
     def forward(self, inputs, ctx):
         x = _float(inputs, self.dtype)
         t, top, slope = self.threshold, self.max_value, self.negative_slope
+        if t == 0.0 and not slope and top is not None:  # relu6 and other ceilings
+            return self._clipped(np.ascontiguousarray(x), top, ctx)
         # pass-through where threshold < x (and 0 < x < max_value after clipping)
         passes = x > t
         if t == 0.0 and top is None:
@@ -80,6 +84,19 @@ class ReLU(Layer):
             dx = np.where(passes, dy, 0).astype(dy.dtype, copy=False)
             if below is not None:
                 dx += np.where(below, dy * slope, 0).astype(dy.dtype, copy=False)
+            return dx
+
+        return y, backward
+
+    def _clipped(self, x, top, ctx):
+        """min(max(x, 0), top) in one pass (``kernels.elementwise``)."""
+        y = ctx.buffer("y", x.shape, x.dtype)
+        elementwise_k.relu_clip_forward(x.reshape(-1), top, y.reshape(-1))
+
+        def backward(dy):
+            dy = np.ascontiguousarray(dy, dtype=y.dtype)
+            dx = ctx.buffer("dx", y.shape, y.dtype)
+            elementwise_k.relu_clip_backward(dy.reshape(-1), y.reshape(-1), top, dx.reshape(-1))
             return dx
 
         return y, backward

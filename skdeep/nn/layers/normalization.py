@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from .. import initializers, regularizers
+from ..kernels import elementwise as elementwise_k
 from .base import Layer
 
 
@@ -81,8 +82,11 @@ class BatchNormalization(Layer):
             self.moving_mean.value[...] = self.moving_mean.value * m + mean * (1 - m)
             self.moving_variance.value[...] = self.moving_variance.value * m + var * (1 - m)
         else:
+            mean = self.moving_mean.value
             inv = 1.0 / np.sqrt(self.moving_variance.value + self.epsilon)
-            xhat = (x - self.moving_mean.value) * inv
+            if x.dtype == mean.dtype == inv.dtype == gamma.dtype and x.dtype.kind == "f":
+                return self._inference(x, shape, mean, inv, gamma, beta, ctx)
+            xhat = (x - mean) * inv
         y = xhat * gamma
         if beta is not None:
             y += beta
@@ -103,6 +107,24 @@ class BatchNormalization(Layer):
             return dx.astype(x.dtype, copy=False).reshape(shape)
 
         return y.astype(x.dtype, copy=False).reshape(shape), backward
+
+    def _inference(self, x, shape, mean, inv, gamma, beta, ctx):
+        """Moving statistics: one pass forward (``kernels.elementwise``), the
+        normalized input recomputed in backward only for the gamma gradient."""
+        y = ctx.buffer("y", x.shape, x.dtype)
+        elementwise_k.batchnorm_inference(x, mean, inv, gamma,
+                                          beta if beta is not None else mean[:0], y)
+        need_dw = ctx.need_dw
+
+        def backward(dy):
+            dy = np.ascontiguousarray(dy).reshape(x.shape)
+            if self.scale and need_dw:
+                self.gamma.grad += (dy * ((x - mean) * inv)).sum(axis=0)
+            if self.center and need_dw:
+                self.beta.grad += dy.sum(axis=0)
+            return ((dy * gamma) * inv).reshape(shape)
+
+        return y.reshape(shape), backward
 
     def get_config(self):
         config = super().get_config()
