@@ -33,8 +33,6 @@ NEEDS = {
     ("keras_training_with_built_in_methods",
      "Handling losses and metrics that don't fit the standard signature"):
         "ops (Layer.call, add_loss)",
-    ("keras_serialization_and_saving", "Custom objects"):
-        "ops (Layer.call, custom activation functions)",
 }
 
 #: (port, section title) -> text its output must contain (Keras prints it)

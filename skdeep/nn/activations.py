@@ -8,6 +8,7 @@ arguments of the Keras functions (``relu(x, negative_slope, max_value,
 threshold)``, ``leaky_relu(x, negative_slope)``, ``elu(x, alpha)``,
 ``softmax(x, axis)``, ``gelu(x, approximate)``) work for direct calls.
 """
+import inspect
 import math
 
 import numpy as np
@@ -15,7 +16,7 @@ import numpy as np
 from .kernels import activations as _k
 from .ops._core import is_tensor
 
-__all__ = ["get", "serialize", "linear", "relu", "sigmoid", "tanh", "softmax", "elu",
+__all__ = ["get", "serialize", "custom_forward", "linear", "relu", "sigmoid", "tanh", "softmax", "elu",
            "selu", "softplus", "softsign", "swish", "silu", "gelu", "leaky_relu",
            "hard_sigmoid", "exponential", "relu6"]
 
@@ -142,31 +143,150 @@ _ALIASES = {"silu": "swish", None: "linear", "None": "linear"}
 NEEDS_PREACTIVATION = frozenset({_k.SWISH, _k.GELU})
 
 
+#: the kernel code of a custom activation (a Python function run under the ops tape)
+CUSTOM = -1
+
+
+def kernel_code(activation):
+    """The fused-kernel code of ``activation``, or :data:`CUSTOM` for a custom
+    function (which layers run through :func:`custom_forward`)."""
+    code = getattr(activation, "code", None)
+    return CUSTOM if code is None else code
+
+
+def is_builtin(activation):
+    """Whether ``activation`` is one of this module's functions."""
+    return ALL.get(getattr(activation, "__name__", None)) is activation
+
+
 def get(identifier):
-    """Resolve an activation name, ``None`` or activation function.
+    """Resolve an activation name, ``None``, a serialized config or a function.
+
+    Any other callable (a custom activation such as ``lambda x: ops.tanh(x) ** 2``)
+    is returned unchanged, as in Keras; layers run it on a tape tensor, so it
+    must be written with :mod:`skdeep.nn.ops` (or NumPy ufuncs) to be
+    differentiable. A serialized custom function (``{"class_name":
+    "function", "config": name}``) is found among the registered, scoped or
+    passed custom objects, like any Keras custom object.
 
     Examples
     --------
-    >>> from skdeep.nn import activations
+    >>> from skdeep.nn import activations, ops
     >>> activations.get("silu") is activations.swish
     True
+    >>> def squared_tanh(x):
+    ...     return ops.tanh(x) ** 2
+    >>> activations.get(squared_tanh) is squared_tanh
+    True
     """
-    if callable(identifier) and getattr(identifier, "code", None) is not None:
+    if callable(identifier) and not isinstance(identifier, (type, dict)):
         return identifier
     if isinstance(identifier, dict):  # serialized form
-        identifier = identifier.get("config", identifier).get("name", identifier.get("class_name"))
+        identifier = _from_config(identifier)
+        if callable(identifier):
+            return identifier
     if identifier is None or isinstance(identifier, str):
         name = _ALIASES.get(identifier, identifier)
         if name in ALL:
             return ALL[name]
         raise ValueError(
-            f"Unknown activation {identifier!r}. Known activations: {sorted(ALL) + ['silu']}")
+            f"Unknown activation {identifier!r}. Known activations: {sorted(ALL) + ['silu']}"
+            " (a custom function must be registered with register_keras_serializable "
+            "or passed in custom_objects)")
     raise ValueError(
-        f"Could not interpret activation {identifier!r}: pass a name such as 'relu' or a "
-        "function from skdeep.nn.activations (custom Python functions cannot be "
-        "differentiated by the engine)")
+        f"Could not interpret activation {identifier!r:.200}: pass a name such as 'relu', "
+        "a function (built-in or custom) or its serialized config")
+
+
+def _from_config(config):
+    """A builtin's name, or the custom function (or object) a serialized config names."""
+    from . import object_registry
+
+    kind, inner = config.get("class_name"), config.get("config", config)
+    if kind == "__lambda__":  # Python bytecode: refused unless safe_mode=False
+        return object_registry.load_lambda(inner, object_registry.in_safe_mode(),
+                                           what="an activation lambda")
+    if kind != "function":  # {"class_name": "relu"}, {"config": {"name": "relu"}} or an object
+        name = inner.get("name", kind) if isinstance(inner, dict) else kind
+        if _ALIASES.get(name, name) in ALL or not isinstance(inner, dict):
+            return name
+        return object_registry.deserialize_keras_object(config)
+    if not isinstance(inner, str):
+        raise ValueError(f"Could not interpret activation config {config!r:.200}")
+    if str(config.get("module", "")).startswith(("keras", "skdeep")):
+        return inner
+    found = object_registry.lookup(inner)
+    if found is None and ">" not in inner:  # a name saved without its package (Keras <= 3.6)
+        found = next((obj for key, obj in object_registry.custom_objects_in_view().items()
+                      if key.endswith(">" + inner)), None)
+    if found is None:
+        found = ALL.get(_ALIASES.get(inner, inner))
+    if found is None:
+        raise ValueError(
+            f"Unknown activation function {inner!r}: decorate it with "
+            "@register_keras_serializable() or pass custom_objects={" + repr(inner) +
+            ": function} when loading")
+    return found
+
+
+def custom_forward(activation, z):
+    """``(y, backward)`` of a custom activation function applied to the array ``z``.
+
+    The function runs on a tape tensor; ``backward(dy)`` replays the tape and
+    returns the gradient with respect to ``z``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.nn import activations, ops
+    >>> y, backward = activations.custom_forward(lambda x: x * ops.sigmoid(x),
+    ...                                          np.array([0.0, 2.0]))
+    >>> backward(np.ones(2)).round(3)
+    array([0.5  , 1.091])
+    """
+    from .ops._core import Tape, Tensor
+
+    tape = Tape()
+    x = tape.watch(z)
+    with tape:
+        out = activation(x)
+    name = getattr(activation, "__name__", repr(activation))
+    if type(out) is not Tensor:
+        raise ValueError(
+            f"The custom activation {name!r} returned {type(out).__name__}, not a tensor: "
+            "write it with skdeep.nn.ops (or NumPy ufuncs such as np.tanh), so that its "
+            "gradient can be computed")
+    y = np.asarray(out.value)
+    if y.shape != z.shape:
+        raise ValueError(f"The custom activation {name!r} changed the shape {z.shape} to "
+                         f"{y.shape}; an activation must be elementwise or keep the shape")
+    if y.dtype != z.dtype:
+        y = y.astype(z.dtype)
+
+    def backward(dy):
+        (dz,) = tape.backward([(out, dy)], [x])
+        return np.zeros_like(z) if dz is None else np.asarray(dz, dtype=z.dtype)
+
+    return y, backward
 
 
 def serialize(activation):
-    """The name of an activation function (as stored in layer configs)."""
-    return activation.__name__
+    """What a layer config stores: a built-in's name, or for a custom function
+    Keras 3's ``{"module": "builtins", "class_name": "function", "config":
+    registered name, "registered_name": "function"}``.
+
+    Examples
+    --------
+    >>> from skdeep.nn import activations
+    >>> activations.serialize(activations.relu)
+    'relu'
+    """
+    if is_builtin(activation):
+        return activation.__name__
+    from . import object_registry
+
+    if inspect.isfunction(activation) and activation.__name__ != "<lambda>":
+        return {"module": "builtins", "class_name": "function",
+                "config": object_registry.get_registered_name(activation),
+                "registered_name": "function"}
+    return object_registry.serialize_keras_object(activation)

@@ -5,7 +5,7 @@ import copy
 
 import numpy as np
 
-from . import losses as losses_module, metrics as metrics_module
+from . import activations, losses as losses_module, metrics as metrics_module
 from .execution import ExecutionPlan
 
 KERAS_ONLY_COMPILE_ARGS = ("run_eagerly", "steps_per_execution", "jit_compile",
@@ -103,7 +103,8 @@ class TrainState:
             layer = t.node.layer
             act = getattr(layer, "activation", None)
             if (loss is not None and loss.fused_activation is not None
-                    and getattr(act, "__name__", None) == loss.fused_activation
+                    and activations.is_builtin(act)
+                    and act.__name__ == loss.fused_activation
                     and layer.accepts_logits and id(t) not in consumed
                     and len(t.node.outputs) == 1):
                 fused[model._nodes.index(t.node)] = i

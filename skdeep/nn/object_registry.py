@@ -153,6 +153,11 @@ def _scoped_objects():
     return merged
 
 
+def custom_objects_in_view():
+    """The global and scoped custom objects, by name (a scope's entries win)."""
+    return {**GLOBAL_CUSTOM_OBJECTS, **_scoped_objects()}
+
+
 def get_registered_name(obj):
     """The name ``obj`` is saved under: ``'package>name'`` if registered, else its name."""
     if obj in GLOBAL_CUSTOM_NAMES:

@@ -150,7 +150,15 @@ def _functional_config(model):
 
 
 def model_from_config(config, custom_objects=None):
-    """Build an (unweighted, uncompiled) model from :func:`model_to_config`'s output."""
+    """Build an (unweighted, uncompiled) model from :func:`model_to_config`'s output.
+
+    The ``custom_objects`` are in view of every layer's ``from_config`` (as in
+    Keras), e.g. for a custom activation function a layer config names."""
+    with CustomObjectScope(custom_objects):
+        return _model_from_config(config, custom_objects)
+
+
+def _model_from_config(config, custom_objects):
     from .model import Model, Sequential
 
     if isinstance(config, dict) and "build_input_shape" in config and \

@@ -15,6 +15,10 @@ _SELU_ALPHA, _SELU_SCALE = 1.6732632423543772, 1.0507009873554805
 
 def activation(g, name, x, base="act"):
     """``x`` through the Keras activation ``name``."""
+    if isinstance(name, dict) and not str(name.get("module", "")).startswith("keras"):
+        custom = name.get("config") if name.get("class_name") == "function" else name
+        raise NotImplementedError(f"ONNX export of the custom activation {custom!r:.100} (a "
+                                  "Python function) is not implemented")
     name = _activations.serialize(_activations.get(name)) if not isinstance(name, str) else name
     name = {"silu": "swish", "None": "linear"}.get(name, name)
     simple = {"relu": "Relu", "sigmoid": "Sigmoid", "tanh": "Tanh", "softplus": "Softplus",

@@ -125,6 +125,12 @@ def test_unsupported_layers_and_masks_raise_clearly():
         to_onnx(model)
     with pytest.raises(TypeError, match="skdeep"):
         to_onnx(object())
+
+    def squared(x):
+        return x * x
+
+    with pytest.raises(NotImplementedError, match="custom activation 'squared'"):
+        to_onnx(Sequential([L.Input((3,)), L.Dense(2, activation=squared)]))
     assert {"Dense", "Conv2D", "LSTM", "Bidirectional", "Embedding"} <= set(supported_layers())
 
 

@@ -473,3 +473,29 @@ LAYER_CASES += [
     pytest.param(lambda: OpLayer("matmul"), several((2, 3, 4), (2, 4, 2)), {},
                  id="op-node-matmul-two-inputs"),
 ]
+
+# --- custom activation functions (Python functions run through the ops tape) ---
+
+
+@saving.register_keras_serializable(package="LayerCases")
+def squared_tanh(x):
+    """The Keras guide's custom activation: ``tanh(x) ** 2``."""
+    return ops.tanh(x) ** 2
+
+
+@saving.register_keras_serializable(package="LayerCases")
+def scaled_swish(x):
+    """A custom activation mixing ops, a NumPy ufunc and Python operators."""
+    return 1.5 * x * ops.sigmoid(x) + 0.1 * np.sin(x)
+
+
+LAYER_CASES += [
+    pytest.param(lambda: Dense(3, activation=squared_tanh), randn(4, 5), {},
+                 id="dense-custom-activation"),
+    pytest.param(lambda: Dense(3, activation=scaled_swish), randn(2, 3, 4), {},
+                 id="dense-custom-activation-rank3"),
+    pytest.param(lambda: Conv1D(2, 3, padding="same", activation=scaled_swish),
+                 randn(2, 5, 3), {}, id="Conv1D-custom-activation"),
+    pytest.param(lambda: Activation(squared_tanh), randn(3, 4), {},
+                 id="Activation-custom-function"),
+]

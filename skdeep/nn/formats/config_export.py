@@ -130,7 +130,9 @@ def _layer_config(layer, config, class_name):
         if key == "dtype":
             value = _policy(value)
         elif key in ("activation", "recurrent_activation"):
-            if value is not None and value not in spec["activations"]:
+            if isinstance(value, dict) and value.get("class_name") == "function":
+                pass  # a custom function, as Keras writes it (register it there too)
+            elif value is not None and value not in spec["activations"]:
                 raise KerasExportError(f"{what} uses the activation {value!r}, which Keras "
                                        "does not have; save it as a '.skdeep' file")
         elif key in ("layer", "backward_layer") and isinstance(value, dict):

@@ -28,9 +28,11 @@ def _blocks(batch):
 # ----------------------------------------------------------------------------- helpers
 def _resolve_activation(identifier, what, layer):
     fn = activations.get(identifier)
-    if fn.code not in rk.SUPPORTED:
+    if activations.kernel_code(fn) not in rk.SUPPORTED:
         names = sorted(n for n, f in activations.ALL.items() if f.code in rk.SUPPORTED)
-        raise ValueError(f"{layer} does not support {what}={fn.__name__!r}; use one of {names}")
+        raise ValueError(f"{layer} does not support {what}="
+                         f"{getattr(fn, '__name__', fn)!r} (its kernels fuse the built-in "
+                         f"activations only); use one of {names}")
     return fn
 
 

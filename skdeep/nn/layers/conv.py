@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import threads
+from .. import activations, threads
 from ..kernels import activations as act_k
 from ..kernels import conv as conv_k
 from .base import Layer
@@ -200,7 +200,7 @@ class _Conv(KernelLayerMixin, Layer):
                 else ctx.buffer("cols", (rows, depth), dtype))
         z = ctx.buffer("z", (rows, self.filters), dtype)
         bias = self.bias.value if self.use_bias else np.zeros(0, dtype)
-        code = act_k.LINEAR if ctx.logits else self.activation.code
+        code = act_k.LINEAR if ctx.logits else activations.kernel_code(self.activation)
         # relu and linear (nearly every conv layer) fuse into the chunked passes
         fused = code in (act_k.LINEAR, act_k.RELU)
         relu = code == act_k.RELU

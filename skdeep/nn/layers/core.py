@@ -26,7 +26,11 @@ class ActivationMixin:
 
     def _activate(self, z, bias, ctx):
         """Apply ``bias`` + activation to ``z`` (2-D). Returns (y, backward_act)."""
-        code = act_k.LINEAR if ctx.logits else self.activation.code
+        code = act_k.LINEAR if ctx.logits else activations.kernel_code(self.activation)
+        if code == activations.CUSTOM:  # a Python function: bias added, then the ops tape
+            if bias.shape[0] > 0:
+                act_k.bias_act_forward(z, bias, act_k.LINEAR, 0.0, z)
+            return activations.custom_forward(self.activation, z)
         alpha = self.activation.alpha
         if code in activations.NEEDS_PREACTIVATION:
             y = ctx.buffer("act_y", z.shape, z.dtype)
@@ -88,8 +92,9 @@ class Dense(KernelLayerMixin, Layer):
     ----------
     units : int
         Number of output units.
-    activation : str, optional
-        Activation name (see ``skdeep.nn.activations``); None is linear.
+    activation : str or callable, optional
+        Activation name (see ``skdeep.nn.activations``) or function, e.g. a
+        custom one written with ``skdeep.nn.ops``; None is linear.
     use_bias : bool, default True
     kernel_initializer, bias_initializer : str or Initializer
         Default ``'glorot_uniform'`` and ``'zeros'``, as in Keras.
