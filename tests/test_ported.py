@@ -30,9 +30,6 @@ PORTS = sorted(p.stem for p in PORTED.glob("*.py") if not p.name.startswith("_")
 NEEDS = {
     ("keras_functional_api", "Extract and reuse nodes in the graph of layers"):
         "files (applications.VGG19)",
-    ("keras_training_with_built_in_methods",
-     "Handling losses and metrics that don't fit the standard signature"):
-        "ops (Layer.call, add_loss)",
 }
 
 #: (port, section title) -> text its output must contain (Keras prints it)

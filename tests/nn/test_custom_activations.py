@@ -20,7 +20,7 @@ def custom_activation(x):
     return ops.tanh(x) ** 2
 
 
-@saving.register_keras_serializable(package="my_package", name="custom_fn")
+@saving.register_keras_serializable(package="activation_tests", name="custom_fn")
 def custom_fn(x):
     return x ** 2
 
@@ -108,7 +108,7 @@ def test_config_is_keras_custom_function_entry():
         "module": "builtins", "class_name": "function", "config": "custom_activation",
         "registered_name": "function"}
     assert Dense(2, activation=custom_fn).get_config()["activation"]["config"] == \
-        "my_package>custom_fn"
+        "activation_tests>custom_fn"
     assert Dense(2, activation="relu").get_config()["activation"] == "relu"
 
 
@@ -195,7 +195,7 @@ _KERAS_SIDE = """
 import os, sys
 os.environ.setdefault("KERAS_BACKEND", "numpy")
 import keras, numpy as np
-@keras.saving.register_keras_serializable(package="my_package", name="custom_fn")
+@keras.saving.register_keras_serializable(package="activation_tests", name="custom_fn")
 def custom_fn(x):
     return x ** 2
 def custom_activation(x):

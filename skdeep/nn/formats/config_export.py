@@ -9,6 +9,7 @@ import functools
 import json
 import os
 
+from ..layers import _call_args
 from ..layers.base import InputLayer
 
 __all__ = [
@@ -248,6 +249,8 @@ def _model_entry(model):
             args = [_tensor(t, nodes) for t in node.inputs]
             kwargs = dict(node.call_kwargs)
             hook = getattr(layer, "keras_call_node", None)  # calls with several tensor args
+            if _call_args.KEY in kwargs:  # call(self, targets, logits): Keras' own layout
+                hook = _call_args.keras_node
             inbound.append(hook(args, kwargs) if hook else
                            {"args": [args if node.list_input else args[0]], "kwargs": kwargs})
         entries.append(dict(_entry(layer), name=layer.name, inbound_nodes=inbound))

@@ -283,9 +283,10 @@ class _Context:
             if e.get("name") in mask_only:
                 continue
             translated = self.layer_entry(e)
-            node = self.attention_node if e.get("class_name") == "MultiHeadAttention" \
-                else self.node
-            nodes = [node(n, in_nodes) for n in e.get("inbound_nodes", [])]
+            if e.get("class_name") == "MultiHeadAttention":
+                nodes = [self.attention_node(n, in_nodes) for n in e.get("inbound_nodes", [])]
+            else:
+                nodes = [self.node(n, in_nodes, e) for n in e.get("inbound_nodes", [])]
             layers.append(dict(translated, name=e.get("name"), inbound_nodes=nodes))
         inputs = self.refs(config.get("input_layers"), functional, keras2)
         outputs = self.refs(config.get("output_layers"), functional, keras2)
@@ -349,7 +350,7 @@ class _Context:
             return refs[0]
         return refs
 
-    def node(self, node, functional):
+    def node(self, node, functional, entry=None):
         if isinstance(node, list):  # Keras 2: [[name, node_index, tensor_index, kwargs], ...]
             args = [self._ref(item[:3], functional) for item in node]
             kwargs = node[0][3] if node and len(node[0]) > 3 else {}
@@ -359,6 +360,11 @@ class _Context:
         if not positional:
             raise KerasFormatError(f"Invalid inbound node {node!r:.200}")
         first, rest = positional[0], positional[1:]
+        if entry is not None and (any(r is not None for r in rest) or any(
+                _is_keras_tensor(v) for v in (node.get("kwargs") or {}).values())):
+            cls = self.layer_class(entry)
+            if getattr(cls, "_call_defined", False):
+                return self.call_node(node, functional, cls)
         if any(r is not None for r in rest):
             raise KerasFormatError(f"A layer call with several positional arguments "
                                    f"({node!r:.200}) is not supported by skdeep")
@@ -372,6 +378,31 @@ class _Context:
             args.append(self._ref(t["config"]["keras_history"], functional))
         return {"args": args, "list_input": list_input,
                 **self.kwargs(node.get("kwargs") or {}, functional)}
+
+    def call_node(self, node, functional, cls):
+        """A Keras call of a custom ``call(self, targets, logits, ...)`` layer on several
+        tensors as skdeep's packed list call (see ``skdeep.nn.layers._call_args``)."""
+        from ..layers import _call_args
+
+        positional, _, _ = _call_args._params(cls)
+        args, kwargs = list(node["args"]), dict(node.get("kwargs") or {})
+        if len(args) - 1 > len(positional) or not _is_keras_tensor(args[0]):
+            raise KerasFormatError(f"A {cls.__name__} call {node!r:.200} does not match its "
+                                   "call() signature")
+        tensors, leading = {}, 0
+        for i, (name, value) in enumerate(zip(positional, args[1:])):
+            if _is_keras_tensor(value):
+                tensors[name] = value
+                leading += leading == i
+            elif value is not None:
+                kwargs[name] = value
+        tensors.update((k, kwargs.pop(k)) for k in list(kwargs) if _is_keras_tensor(kwargs[k]))
+        refs = [self._ref(t["config"]["keras_history"], functional)
+                for t in [args[0]] + list(tensors.values())]
+        out = self.kwargs(kwargs, functional)
+        out.setdefault("kwargs", {})[_call_args.KEY] = {"names": list(tensors),
+                                                         "positional": leading}
+        return {"args": refs, "list_input": True, **out}
 
     def attention_node(self, node, functional):
         """A Keras ``mha(query, value, key=, attention_mask=)`` call as skdeep's
@@ -409,6 +440,10 @@ class _Context:
                                        f"{key!r} is not supported by skdeep")
             out[key] = value
         return {"kwargs": out} if out else {}
+
+
+def _is_keras_tensor(value):
+    return isinstance(value, dict) and value.get("class_name") == "__keras_tensor__"
 
 
 def _register_temp(ctx, cls):

@@ -16,6 +16,7 @@ import numpy as np
 from ..context import CallContext
 from ..ops import _core
 from ..ops._core import Op, Tape, Tensor
+from . import _call_args
 
 _local = threading.local()
 
@@ -92,8 +93,11 @@ def call_forward(layer, inputs, ctx, **kwargs):
     # with need_dx False (a first layer) the inputs are constants: no input gradient work
     xs = [_wrap_input(tape, x, ctx.need_dx) for x in (inputs if multi_in else [inputs])]
     layer._losses_this_call = []
+    first = xs if multi_in else xs[0]
+    if _call_args.KEY in kwargs:  # call(self, targets, logits): the inputs are packed
+        first, kwargs = _call_args.unpack(xs, dict(kwargs))
     with tape, _Calling(layer, ctx):
-        out = layer.call(xs if multi_in else xs[0], **kwargs)
+        out = layer.call(first, **kwargs)
     outs, multi_out = _flatten_outputs(out, layer)
     values = [_unwrap_output(o, layer.dtype) for o in outs]
     losses = layer._losses_this_call
@@ -143,7 +147,7 @@ def call_on_tensors(layer, inputs, training=None, mask=None, **kwargs):
     vals = [v.astype(layer.dtype) if np.issubdtype(v.dtype, np.floating) and
             v.dtype != layer.dtype else v for v in vals]
     shapes = [(None,) + v.shape[1:] for v in vals]
-    layer._maybe_build(shapes if multi_in else shapes[0])
+    layer._maybe_build(shapes if multi_in else shapes[0], kwargs)
     if training is None:
         training = outer.training if outer is not None else False
     need_dx = any(t is not None for t in ins)

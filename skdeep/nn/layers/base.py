@@ -13,7 +13,7 @@ from ..context import CallContext
 from ..naming import BUILD_LOCK, _NAME_COUNTERS, _USED_NAMES, _snake, unique_name  # noqa: F401
 from ..ops._core import Operators, Tensor
 from ..variables import Variable
-from . import _custom
+from . import _call_args, _custom
 
 _ENGINE_ADD_WEIGHT = ("name", "shape", "initializer", "regularizer", "trainable", "constraint")
 _KERAS_ADD_WEIGHT = ("shape", "initializer", "dtype", "trainable", "autocast", "regularizer",
@@ -319,12 +319,15 @@ class Layer(_custom.CallLayerMixin):
         """The mask of the output, given the input mask (None: no mask)."""
         return mask if self.supports_masking else None
 
-    def _maybe_build(self, input_shape):
+    def _maybe_build(self, input_shape, call_kwargs=None):
         if self.built:
             return
         with BUILD_LOCK:
             if not self.built:  # another thread may have built it meanwhile
-                self.build(input_shape)
+                if call_kwargs and _call_args.KEY in call_kwargs:
+                    _call_args.build(self, input_shape, call_kwargs)
+                else:
+                    self.build(input_shape)
                 self.built = True
 
     @property
@@ -342,8 +345,24 @@ class Layer(_custom.CallLayerMixin):
                                   "(Keras 3 style, with skdeep.nn.ops) or forward(inputs, ctx) "
                                   "(the engine protocol)")
 
-    def __call__(self, inputs, training=None, mask=None, **kwargs):
-        """On symbolic tensors: record a graph node. On arrays: compute now (eager)."""
+    def __call__(self, inputs, *args, training=None, mask=None, **kwargs):
+        """On symbolic tensors: record a graph node. On arrays: compute now (eager).
+
+        A ``call()`` layer takes further tensors as ``call`` does (Keras 3's
+        ``layer(targets, logits)`` for ``call(self, targets, logits)``); other
+        layers take ``training`` and ``mask`` after the inputs.
+        """
+        if self._call_defined and (args or kwargs):
+            packed = _call_args.pack(self, inputs, args,
+                                     dict(kwargs, training=training, mask=mask))
+            if packed is not None:
+                inputs, kwargs, training, mask = packed
+                args = ()
+        if args:
+            if len(args) > 2:
+                raise TypeError(f"Layer '{self.name}': called with {len(args) + 1} positional "
+                                "arguments; expected inputs, training, mask")
+            training, mask = args[0], args[1] if len(args) > 1 else mask
         spec = self.__dict__.get("input_spec")
         if spec is not None:
             from .input_spec import assert_input_compatibility
@@ -366,7 +385,7 @@ class Layer(_custom.CallLayerMixin):
                   for a in arrays]
         x = arrays if isinstance(inputs, (list, tuple)) else arrays[0]
         shapes = [(None,) + a.shape[1:] for a in arrays]
-        self._maybe_build(shapes if isinstance(inputs, (list, tuple)) else shapes[0])
+        self._maybe_build(shapes if isinstance(inputs, (list, tuple)) else shapes[0], kwargs)
         y, _ = self.forward(x, CallContext(training=bool(training), mask=mask), **kwargs)
         if self._call_defined:  # Keras tensors have .numpy(); so do our eager results
             y = [v.view(_custom.EagerArray) for v in y] if isinstance(y, list) else \
@@ -376,7 +395,7 @@ class Layer(_custom.CallLayerMixin):
     def _call_symbolic(self, inputs, training=None, **kwargs):
         shapes = [t.shape for t in _as_list(inputs)]
         shape_arg = shapes if isinstance(inputs, (list, tuple)) else shapes[0]
-        self._maybe_build(shape_arg)
+        self._maybe_build(shape_arg, kwargs)
         out_shape = self._call_output_shape(shape_arg, kwargs)
         multi = isinstance(out_shape, list)
         out_shapes = out_shape if multi else [out_shape]
@@ -391,7 +410,8 @@ class Layer(_custom.CallLayerMixin):
         """The output shape of a symbolic call; layers whose outputs depend on
         call arguments (``return_attention_scores=True``) override it. A custom
         ``call()`` layer without ``compute_output_shape`` runs on a probe batch."""
-        if self._call_defined and type(self).compute_output_shape is Layer.compute_output_shape:
+        if self._call_defined and (type(self).compute_output_shape is Layer.compute_output_shape
+                                   or _call_args.KEY in call_kwargs):
             return _custom.infer_output_shape(self, input_shape, call_kwargs)
         return self.compute_output_shape(input_shape)
 

@@ -70,6 +70,9 @@ class Loss:
     @staticmethod
     def _expand_weight(sample_weight, per_sample_shape, dtype):
         sw = np.asarray(sample_weight, dtype=dtype)
+        # Keras squeezes a weight of one more rank, e.g. (batch, 1) for (batch,) losses
+        while sw.ndim > len(per_sample_shape) and sw.shape[-1] == 1:
+            sw = sw.reshape(sw.shape[:-1])
         return sw.reshape(sw.shape + (1,) * (len(per_sample_shape) - sw.ndim))
 
     def _divisor(self, per_sample_shape, sample_weight):
