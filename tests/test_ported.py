@@ -27,10 +27,7 @@ PORTED = Path(__file__).resolve().parent.parent / "examples" / "ported"
 PORTS = sorted(p.stem for p in PORTED.glob("*.py") if not p.name.startswith("_"))
 
 #: (port, section title) -> the stream whose work the section needs
-NEEDS = {
-    ("keras_functional_api", "Extract and reuse nodes in the graph of layers"):
-        "files (applications.VGG19)",
-}
+NEEDS = {}
 
 #: (port, section title) -> text its output must contain (Keras prints it)
 EXPECT = {

@@ -1,5 +1,5 @@
 """Run by tests/nn/applications/test_applications_keras.py with a Python that has
-Keras 3: builds small ResNet50 / MobileNetV2 / VGG16 models with random weights
+Keras 3: builds small ResNet50 / MobileNetV2 / VGG16 / VGG19 models with random weights
 and non-trivial BatchNormalization statistics, saves their weights as Keras 3
 ``.weights.h5`` and as the legacy HDF5 layout of Keras' pretrained files, and
 writes the predictions on a fixed input. Usage: python applications_in_keras.py OUT_DIR
@@ -24,6 +24,8 @@ builders = {
                                                            input_shape=(32, 32, 3), classes=5),
     "vgg16": lambda: keras.applications.VGG16(weights=None, include_top=False,
                                               input_shape=(32, 32, 3), pooling="max"),
+    "vgg19": lambda: keras.applications.VGG19(weights=None, input_shape=(32, 32, 3),
+                                              classes=4),
 }
 x = rng.uniform(0, 255, (3, 32, 32, 3)).astype("float32")
 np.save(os.path.join(out, "x.npy"), x)

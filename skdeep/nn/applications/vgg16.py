@@ -8,20 +8,11 @@ _FILES = ("vgg16_weights_tf_dim_ordering_tf_kernels.h5",
 _BLOCKS = ((64, 2), (128, 2), (256, 3), (512, 3), (512, 3))
 
 
-def VGG16(include_top=True, weights="imagenet", input_tensor=None, input_shape=None,
-          pooling=None, classes=1000, classifier_activation="softmax", name="vgg16"):
-    """The VGG16 image classifier (138,357,544 parameters with the top).
-
-    Parameters are those of :func:`skdeep.nn.applications.ResNet50`; the top
-    is ``Flatten``, two 4096-unit relu ``Dense`` layers (``fc1``, ``fc2``)
-    and the ``predictions`` layer.
-
-    Examples
-    --------
-    >>> from skdeep.nn.applications import VGG16
-    >>> VGG16(weights=None, include_top=False, input_shape=(32, 32, 3)).output_shape
-    (None, 1, 1, 512)
-    """
+def build_vgg(model_name, blocks, files, include_top, weights, input_tensor, input_shape,
+              pooling, classes, classifier_activation, name):
+    """The VGG graph shared by VGG16 and VGG19: ``blocks`` of ``(filters,
+    convolutions)``, each ``block{b}_conv{c}`` then ``block{b}_pool``, and the
+    ``flatten``/``fc1``/``fc2``/``predictions`` top."""
     from ..layers import (
         Conv2D,
         Dense,
@@ -33,11 +24,11 @@ def VGG16(include_top=True, weights="imagenet", input_tensor=None, input_shape=N
     )
     from ..model import Model
 
-    input_shape = imagenet_utils.check_arguments("VGG16", weights, include_top, classes,
+    input_shape = imagenet_utils.check_arguments(model_name, weights, include_top, classes,
                                                  input_shape, 224)
     inputs = Input(shape=input_shape) if input_tensor is None else input_tensor
     x = inputs
-    for b, (filters, convs) in enumerate(_BLOCKS, start=1):
+    for b, (filters, convs) in enumerate(blocks, start=1):
         for c in range(1, convs + 1):
             x = Conv2D(filters, (3, 3), activation="relu", padding="same",
                        name=f"block{b}_conv{c}")(x)
@@ -53,7 +44,25 @@ def VGG16(include_top=True, weights="imagenet", input_tensor=None, input_shape=N
     elif pooling == "max":
         x = GlobalMaxPooling2D()(x)
     model = Model(inputs, x, name=name)
-    return imagenet_utils.finish(model, weights, include_top, _FILES, "VGG16")
+    return imagenet_utils.finish(model, weights, include_top, files, model_name)
+
+
+def VGG16(include_top=True, weights="imagenet", input_tensor=None, input_shape=None,
+          pooling=None, classes=1000, classifier_activation="softmax", name="vgg16"):
+    """The VGG16 image classifier (138,357,544 parameters with the top).
+
+    Parameters are those of :func:`skdeep.nn.applications.ResNet50`; the top
+    is ``Flatten``, two 4096-unit relu ``Dense`` layers (``fc1``, ``fc2``)
+    and the ``predictions`` layer.
+
+    Examples
+    --------
+    >>> from skdeep.nn.applications import VGG16
+    >>> VGG16(weights=None, include_top=False, input_shape=(32, 32, 3)).output_shape
+    (None, 1, 1, 512)
+    """
+    return build_vgg("VGG16", _BLOCKS, _FILES, include_top, weights, input_tensor, input_shape,
+                     pooling, classes, classifier_activation, name)
 
 
 def preprocess_input(x, data_format=None):

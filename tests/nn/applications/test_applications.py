@@ -55,12 +55,22 @@ def test_resnet50_parameter_count():
     assert applications.ResNet50(weights=None).count_params() == 25_636_712
 
 
-def test_vgg16_equals_keras(listing):
-    ref = listing["VGG16"]["layers"]
-    base = applications.VGG16(weights=None, include_top=False)
-    assert _rows(base) == ref[:19]
-    small = applications.VGG16(weights=None, input_shape=(32, 32, 3), classes=7)
-    assert [row[0] for row in _rows(small)] == [row[0] for row in ref]
+@pytest.mark.parametrize("name, base_layers", [("VGG16", 19), ("VGG19", 22)])
+def test_vgg_equals_keras(listing, name, base_layers):
+    # the 224x224 top (fc1 alone is 102.8M weights) is checked on a 32x32 input
+    ref = listing[name]
+    build = getattr(applications, name)
+    base = build(weights=None, include_top=False)
+    assert base.name == ref["name"]
+    assert _rows(base) == ref["layers"][:base_layers]
+    top = build(weights=None, input_shape=(32, 32, 3))
+    rows = _rows(top)
+    assert [row[:2] + row[4:5] for row in rows] == [row[:2] + row[4:5] for row in
+                                                   ref["layers"]]
+    assert rows[base_layers + 1:] == [["fc1", "Dense", [4096], 512 * 4096 + 4096, ["flatten"],
+                                       [[512, 4096], [4096]]]] + ref["layers"][base_layers + 2:]
+    assert top.count_params() + (7 * 7 - 1) * 512 * 4096 == ref["params"]
+    small = build(weights=None, input_shape=(32, 32, 3), classes=7)
     assert small.output_shape == (None, 7)
     assert small.get_layer("fc1").kernel.shape == (512, 4096)
 
@@ -107,6 +117,7 @@ def test_preprocess_input_modes_match_keras_formulas():
     caffe = x[..., ::-1] - np.array([103.939, 116.779, 123.68])
     np.testing.assert_allclose(applications.resnet50.preprocess_input(x), caffe)
     np.testing.assert_allclose(applications.vgg16.preprocess_input(x), caffe)
+    np.testing.assert_allclose(applications.vgg19.preprocess_input(x), caffe)
     torch_mode = (x / 255 - [0.485, 0.456, 0.406]) / [0.229, 0.224, 0.225]
     np.testing.assert_allclose(imagenet_utils.preprocess_input(x, mode="torch"), torch_mode)
     first = imagenet_utils.preprocess_input(np.moveaxis(x, -1, 1), data_format="channels_first",
@@ -143,6 +154,11 @@ def test_imagenet_weights_are_looked_up_never_downloaded(tmp_path, monkeypatch):
                                                 ".h5") as info:
         applications.ResNet50(include_top=False, input_shape=(32, 32, 3))
     assert str(tmp_path / "models") in str(info.value)
+    for build, file in ((applications.VGG19, "vgg19_weights_tf_dim_ordering_tf_kernels.h5"),
+                        (applications.VGG16, "vgg16_weights_tf_dim_ordering_tf_kernels.h5")):
+        with pytest.raises(FileNotFoundError, match="downloads nothing") as info:
+            build()
+        assert file in str(info.value) and str(tmp_path / "models") in str(info.value)
 
 
 def test_argument_errors():
@@ -150,6 +166,10 @@ def test_argument_errors():
         applications.ResNet50(classes=10)
     with pytest.raises(ValueError, match="input_shape should be"):
         applications.VGG16(input_shape=(64, 64, 3))
+    with pytest.raises(ValueError, match="input_shape should be"):
+        applications.VGG19(input_shape=(64, 64, 3))
+    with pytest.raises(ValueError, match="classes should be 1000"):
+        applications.VGG19(classes=10)
     with pytest.raises(ValueError, match="at least 32x32"):
         applications.ResNet50(weights=None, include_top=False, input_shape=(16, 16, 3))
     with pytest.raises(ValueError, match="weights"):

@@ -1,6 +1,6 @@
 """Numerical equality with Keras 3: the same weights (written by Keras, in its
 ``.weights.h5`` and in the legacy layout of its pretrained ImageNet files)
-give the same predictions in skdeep's ResNet50, MobileNetV2 and VGG16.
+give the same predictions in skdeep's ResNet50, MobileNetV2, VGG16 and VGG19.
 
 Needs a Python with Keras 3 (never skdeep's environment) in
 SKDEEP_KERAS_PYTHON, as tests/nn/test_keras_roundtrip.py; skipped otherwise.
@@ -26,6 +26,7 @@ BUILDERS = {
                                                        input_shape=(32, 32, 3), classes=5),
     "vgg16": lambda w: applications.VGG16(weights=w, include_top=False, input_shape=(32, 32, 3),
                                           pooling="max"),
+    "vgg19": lambda w: applications.VGG19(weights=w, input_shape=(32, 32, 3), classes=4),
 }
 
 
