@@ -156,7 +156,7 @@ def kernel_code(activation):
 
 def is_builtin(activation):
     """Whether ``activation`` is one of this module's functions."""
-    return ALL.get(getattr(activation, "__name__", None)) is activation
+    return activation is not None and ALL.get(getattr(activation, "__name__", None)) is activation
 
 
 def get(identifier):

@@ -121,6 +121,7 @@ def test_get_resolves_names_and_rejects_unknown_ones():
     assert activations.get(activations.serialize(activations.gelu)) is activations.gelu
     with pytest.raises(ValueError, match="Unknown activation 'relu7'"):
         activations.get("relu7")
+    assert activations.is_builtin(activations.relu) and not activations.is_builtin(None)
     custom = lambda x: x  # noqa: E731 - a custom function is kept as is (Keras)
     assert activations.get(custom) is custom
     with pytest.raises(ValueError, match="Could not interpret"):
