@@ -37,7 +37,7 @@ import math
 
 import numpy as np
 
-from . import execution
+from . import activations, execution
 from .kernels import activations as act_k
 
 MAX_ROWS = 64  # rows per call the plan takes; more rows are compute, not overhead
@@ -71,7 +71,9 @@ class _Plan:
         steps = []
         for node, layer in zip(model._nodes, layers):
             rank = len(node.inputs[0].shape)
+            # a custom activation function runs through the layer's own forward
             dense = (type(layer) is Dense and rank == 2 and layer.built
+                     and activations.kernel_code(layer.activation) != activations.CUSTOM
                      and np.dtype(layer.dtype) == self.dtype
                      and layer.kernel.value.dtype == self.dtype)
             steps.append((dense, layer))
