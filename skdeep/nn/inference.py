@@ -130,6 +130,10 @@ def try_predict(model, x, max_rows=MAX_ROWS):
     ctxs = None
     for i, (dense, layer) in enumerate(steps):
         if dense:
+            act = layer.activation
+            code = getattr(act, "code", None)
+            if code is None:  # a custom function assigned since the plan was made
+                return None
             z = bufs[i]
             np.matmul(x, layer.kernel.value, out=z)
             if i == 0:
@@ -137,8 +141,6 @@ def try_predict(model, x, max_rows=MAX_ROWS):
                 # non-finite (or the kernel is): let the general path decide
                 if not math.isfinite(z[:, 0].sum() if n > 1 else z[0, 0]):
                     return None
-            act = layer.activation
-            code = act.code
             if layer.use_bias:
                 act_k._FORWARD[code](z, layer.bias.value, act.alpha, z)
             elif code != act_k.LINEAR:

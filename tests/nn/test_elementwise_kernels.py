@@ -40,3 +40,26 @@ def test_batchnorm_inference_matches_the_formula_and_its_gradients():
         np.testing.assert_allclose(layer.gamma.grad, (dy * xhat).sum(axis=(0, 1)), rtol=1e-5)
         if center:
             np.testing.assert_allclose(layer.beta.grad, dy.sum(axis=(0, 1)), rtol=1e-5)
+
+
+def test_relu6_on_float16_takes_the_numpy_path():
+    """The kernel has float32/float64 forms only: float16 gives NumPy's result,
+    not a Numba typing error."""
+    x = np.array([[-1.0, 0.5, 3.0, 7.0]], np.float16)
+    y, backward = ReLU(6.0).forward(x, CallContext(training=True, workspace={}))
+    np.testing.assert_array_equal(y, np.array([[0.0, 0.5, 3.0, 6.0]], np.float16))
+    np.testing.assert_array_equal(backward(np.ones_like(x)), [[0, 1, 1, 0]])
+
+
+def test_batchnorm_on_integer_input_computes_in_float():
+    """Integer inputs are cast to the layer dtype (Keras: float32 out), not
+    normalized and then truncated back to integers."""
+    x = np.arange(24).reshape(6, 4)
+    layer = BatchNormalization()
+    layer(x.astype(np.float32))  # build
+    for training in (False, True):
+        y, _ = layer.forward(x, CallContext(training=training, workspace={}))
+        expected, _ = layer.forward(x.astype(np.float32),
+                                    CallContext(training=training, workspace={}))
+        assert y.dtype == np.float32
+        np.testing.assert_allclose(y, expected, rtol=1e-6)

@@ -142,6 +142,20 @@ def test_plan_follows_graph_and_weight_changes():
     np.testing.assert_array_equal(model.predict(x, verbose=0), _general(model, x))
 
 
+
+def test_activation_set_to_a_custom_function_after_the_first_predict():
+    """The plan was made for a built-in activation; a custom function assigned
+    later runs as the general path runs it (no AttributeError on ``.code``)."""
+    from skdeep.nn import ops
+
+    model = _mlp()
+    x = np.ones((2, 6), np.float32)
+    model.predict(x, verbose=0)
+    model.layers[1].activation = lambda t: ops.tanh(t) * 2.0
+    np.testing.assert_array_equal(model.predict(x, verbose=0), _general(model, x))
+    np.testing.assert_array_equal(model(x), _general(model, x))
+
+
 def test_threads_have_their_own_buffers():
     model = _mlp()
     rng = np.random.default_rng(4)

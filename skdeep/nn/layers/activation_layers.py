@@ -64,7 +64,8 @@ class ReLU(Layer):
     def forward(self, inputs, ctx):
         x = _float(inputs, self.dtype)
         t, top, slope = self.threshold, self.max_value, self.negative_slope
-        if t == 0.0 and not slope and top is not None:  # relu6 and other ceilings
+        if t == 0.0 and not slope and top is not None \
+                and x.dtype in (np.float32, np.float64):  # relu6 and other ceilings
             return self._clipped(np.ascontiguousarray(x), top, ctx)
         # pass-through where threshold < x (and 0 < x < max_value after clipping)
         passes = x > t

@@ -69,6 +69,8 @@ class BatchNormalization(Layer):
     def forward(self, inputs, ctx):
         shape = inputs.shape
         x = np.ascontiguousarray(inputs).reshape(-1, shape[-1])
+        if x.dtype.kind != "f":  # integers: normalized in the layer dtype, as Keras
+            x = x.astype(self.dtype)
         gamma = self.gamma.value if self.scale else np.ones(shape[-1], x.dtype)
         beta = self.beta.value if self.center else None
         training = ctx.training
