@@ -173,3 +173,21 @@ def test_bad_shapes():
         Sequential([MaxPooling2D(3, input_shape=(2, 2, 1))])
     with pytest.raises(ValueError, match="rank 3"):
         GlobalMaxPooling1D()(np.zeros((2, 4, 4, 1)))
+
+
+@pytest.mark.parametrize("make", [lambda: MaxPooling2D(2), lambda: AveragePooling2D(2),
+                                  lambda: MaxPooling1D(2), lambda: GlobalAveragePooling2D()],
+                         ids=["max2d", "avg2d", "max1d", "global"])
+def test_float16_input_pools_in_the_layer_dtype(make):
+    """float16 reaching ``forward`` (a forward() layer calling a sublayer) is cast
+    to the layer dtype, as Keras' autocast does, instead of failing in the
+    Numba kernel's typing (the kernels have no float16 form)."""
+    layer = make()
+    x = np.random.default_rng(0).standard_normal((2, 4, 4, 3)).astype(np.float16)
+    if isinstance(layer, MaxPooling1D):
+        x = x[:, 0]
+    layer(x)  # build
+    y, backward = layer.forward(x, CallContext(training=True, workspace={}))
+    assert y.dtype == np.float32
+    np.testing.assert_array_equal(y, np.asarray(layer(x.astype(np.float32))))
+    assert backward(np.ones_like(y)).shape == x.shape

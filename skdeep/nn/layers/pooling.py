@@ -14,8 +14,10 @@ from .conv import check_data_format, conv_geometry, normalize_padding, normalize
 
 
 def _float_dtype(inputs, default):
-    """Pool float inputs in their own precision, anything else in the layer's."""
-    return inputs.dtype if inputs.dtype.kind == "f" else default
+    """Pool float32/float64 inputs in their own precision, anything else (integers,
+    float16, which the Numba kernels do not take) in the layer's, as Keras'
+    autocast does."""
+    return inputs.dtype if inputs.dtype in (np.float32, np.float64) else default
 
 
 class _Pooling(Layer):
