@@ -156,6 +156,19 @@ def test_activation_set_to_a_custom_function_after_the_first_predict():
     np.testing.assert_array_equal(model(x), _general(model, x))
 
 
+def test_activation_set_to_none_after_the_first_predict():
+    """Keras' ``model.layers[-1].activation = None`` (logits, e.g. Grad-CAM):
+    linear on both paths."""
+    model = _mlp()
+    x = np.ones((2, 6), np.float32)
+    probs = model.predict(x, verbose=0)
+    model.layers[-1].activation = None
+    logits = model.predict(x, verbose=0)
+    np.testing.assert_array_equal(logits, _general(model, x))
+    np.testing.assert_allclose(np.exp(logits) / np.exp(logits).sum(1, keepdims=True), probs,
+                               rtol=1e-5)
+
+
 def test_threads_have_their_own_buffers():
     model = _mlp()
     rng = np.random.default_rng(4)

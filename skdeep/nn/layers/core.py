@@ -24,6 +24,16 @@ class ActivationMixin:
     def _set_activation(self, activation):
         self.activation = activations.get(activation)
 
+    @property
+    def activation(self):
+        """The activation function; assigning None gives ``linear`` (Keras'
+        ``layer.activation = None``, e.g. to read logits)."""
+        return self._activation
+
+    @activation.setter
+    def activation(self, value):
+        self._activation = activations.get(value)
+
     def _activate(self, z, bias, ctx):
         """Apply ``bias`` + activation to ``z`` (2-D). Returns (y, backward_act)."""
         code = act_k.LINEAR if ctx.logits else activations.kernel_code(self.activation)
