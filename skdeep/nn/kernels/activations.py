@@ -3,59 +3,28 @@
 One small kernel pair per activation, so that a model compiles only the
 activations it uses (the former single dispatching kernel took ~4.5 s to
 compile on a cold cache; one activation's pair takes ~0.2 s), and each loop
-is a straight elementwise pass that LLVM vectorizes. Scalars are cast to the
-arrays' dtype so float32 stays float32. ``bias_act_forward`` and
-``act_backward`` dispatch on the integer code (see ``skdeep.nn.activations``).
-Arrays are 2-D C-contiguous ``(rows, units)``; higher-rank tensors are passed
-as reshaped views. This module is regular source; the per-activation kernels
-share one shape on purpose (a template would defeat Numba's cache).
+is a straight elementwise pass that LLVM vectorizes. The scalar formulas
+(values, derivatives, the float32/float64 tanh and sigmoid policy) live in
+``scalar.py``, shared with the recurrent kernels; they keep float32 float32.
+``bias_act_forward`` and ``act_backward`` dispatch on the integer code (see
+``skdeep.nn.activations``). Arrays are 2-D C-contiguous ``(rows, units)``;
+higher-rank tensors are passed as reshaped views. This module is regular
+source; the per-activation kernels share one shape on purpose (a template
+would defeat Numba's cache).
 """
 import math
 
 from numba import njit
 
 from . import JIT
+from . import scalar as sc
+from .scalar import (ELU, EXPONENTIAL, GELU, HARD_SIGMOID, LEAKY_RELU, LINEAR, RELU, RELU6,
+                     SELU, SELU_ALPHA, SELU_SCALE, SIGMOID, SOFTMAX, SOFTPLUS, SOFTSIGN, SWISH,
+                     TANH)
 
-LINEAR, RELU, SIGMOID, TANH, SOFTMAX, ELU, SELU, SOFTPLUS = 0, 1, 2, 3, 4, 5, 6, 7
-SOFTSIGN, SWISH, GELU, LEAKY_RELU, HARD_SIGMOID, EXPONENTIAL, RELU6 = 8, 9, 10, 11, 12, 13, 14
-
-SELU_ALPHA = 1.6732632423543772848170429916717
-SELU_SCALE = 1.0507009873554804934193349852946
-_SQRT2 = math.sqrt(2.0)
-_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
-
-
-@njit(**JIT)
-def _sigmoid(v):
-    if v >= 0:
-        return 1.0 / (1.0 + math.exp(-v))
-    e = math.exp(v)
-    return e / (1.0 + e)
-
-
-@njit(**JIT)
-def fast_tanh(v):
-    """tanh through one exp (about 5x faster than libm's tanh here), with a
-    Taylor series near 0 where the exp form would cancel; within a few ulp."""
-    a = abs(v)
-    if a < 0.1:
-        s = v * v
-        return v * (1.0 + s * (-1.0 / 3.0 + s * (2.0 / 15.0 + s * (-17.0 / 315.0 +
-                                                                      s * (62.0 / 2835.0)))))
-    e = math.exp(-2.0 * a)
-    r = (1.0 - e) / (1.0 + e)
-    return r if v >= 0 else -r
-
-
-@njit(**JIT)
-def _swish_grad(v):
-    s = _sigmoid(v)
-    return s * (1.0 + v * (1.0 - s))
-
-
-@njit(**JIT)
-def _gelu_grad(v):
-    return 0.5 * (1.0 + math.erf(v / _SQRT2)) + v * math.exp(-0.5 * v * v) * _INV_SQRT_2PI
+__all__ = ["bias_act_forward", "act_backward", "column_sum_add", "LINEAR", "RELU", "SIGMOID",
+           "TANH", "SOFTMAX", "ELU", "SELU", "SOFTPLUS", "SOFTSIGN", "SWISH", "GELU",
+           "LEAKY_RELU", "HARD_SIGMOID", "EXPONENTIAL", "RELU6", "SELU_ALPHA", "SELU_SCALE"]
 
 
 @njit(**JIT)
@@ -126,24 +95,18 @@ def softmax_backward(dy, y, z, bias, alpha, dz):
 def relu_forward(z, bias, alpha, out):
     x = _biased(z, bias, out)
     n, m = x.shape
-    t = x.dtype.type
-    zero = t(0.0)
     for i in range(n):
         for j in range(m):
             v = x[i, j]
-            out[i, j] = max(v, zero)
+            out[i, j] = sc.relu(v)
 
 
 @njit(**JIT)
 def relu_backward(dy, y, z, bias, alpha, dz):
     n, m = dy.shape
-    t = dy.dtype.type
-    zero = t(0.0)
     for i in range(n):
         for j in range(m):
-            g = dy[i, j]
-            yy = y[i, j]
-            dz[i, j] = g if yy > zero else zero
+            dz[i, j] = dy[i, j] * sc.d_relu(y[i, j])
 
 
 @njit(**JIT)
@@ -153,19 +116,15 @@ def sigmoid_forward(z, bias, alpha, out):
     for i in range(n):
         for j in range(m):
             v = x[i, j]
-            out[i, j] = _sigmoid(v)
+            out[i, j] = sc.sigmoid(v)
 
 
 @njit(**JIT)
 def sigmoid_backward(dy, y, z, bias, alpha, dz):
     n, m = dy.shape
-    t = dy.dtype.type
-    one = t(1.0)
     for i in range(n):
         for j in range(m):
-            g = dy[i, j]
-            yy = y[i, j]
-            dz[i, j] = g * yy * (one - yy)
+            dz[i, j] = dy[i, j] * sc.d_sigmoid(y[i, j])
 
 
 @njit(**JIT)
@@ -175,81 +134,61 @@ def tanh_forward(z, bias, alpha, out):
     for i in range(n):
         for j in range(m):
             v = x[i, j]
-            out[i, j] = fast_tanh(v)
+            out[i, j] = sc.tanh(v)
 
 
 @njit(**JIT)
 def tanh_backward(dy, y, z, bias, alpha, dz):
     n, m = dy.shape
-    t = dy.dtype.type
-    one = t(1.0)
     for i in range(n):
         for j in range(m):
-            g = dy[i, j]
-            yy = y[i, j]
-            dz[i, j] = g * (one - yy * yy)
+            dz[i, j] = dy[i, j] * sc.d_tanh(y[i, j])
 
 
 @njit(**JIT)
 def elu_forward(z, bias, alpha, out):
     x = _biased(z, bias, out)
     n, m = x.shape
-    t = x.dtype.type
-    zero, one, a = t(0.0), t(1.0), t(alpha)
     for i in range(n):
         for j in range(m):
             v = x[i, j]
-            out[i, j] = v if v > zero else a * (math.exp(v) - one)
+            out[i, j] = sc.elu(v, alpha)
 
 
 @njit(**JIT)
 def elu_backward(dy, y, z, bias, alpha, dz):
     n, m = dy.shape
-    t = dy.dtype.type
-    zero, one, a = t(0.0), t(1.0), t(alpha)
     for i in range(n):
         for j in range(m):
-            g = dy[i, j]
-            yy = y[i, j]
-            dz[i, j] = g * (one if yy > zero else yy + a)
+            dz[i, j] = dy[i, j] * sc.d_elu(y[i, j], alpha)
 
 
 @njit(**JIT)
 def selu_forward(z, bias, alpha, out):
     x = _biased(z, bias, out)
     n, m = x.shape
-    t = x.dtype.type
-    zero, one = t(0.0), t(1.0)
-    sa, sc = t(SELU_SCALE * SELU_ALPHA), t(SELU_SCALE)
     for i in range(n):
         for j in range(m):
             v = x[i, j]
-            out[i, j] = sc * v if v > zero else sa * (math.exp(v) - one)
+            out[i, j] = sc.selu(v)
 
 
 @njit(**JIT)
 def selu_backward(dy, y, z, bias, alpha, dz):
     n, m = dy.shape
-    t = dy.dtype.type
-    zero = t(0.0)
-    sa, sc = t(SELU_SCALE * SELU_ALPHA), t(SELU_SCALE)
     for i in range(n):
         for j in range(m):
-            g = dy[i, j]
-            yy = y[i, j]
-            dz[i, j] = g * (sc if yy > zero else yy + sa)
+            dz[i, j] = dy[i, j] * sc.d_selu(y[i, j])
 
 
 @njit(**JIT)
 def softplus_forward(z, bias, alpha, out):
     x = _biased(z, bias, out)
     n, m = x.shape
-    t = x.dtype.type
-    zero = t(0.0)
     for i in range(n):
         for j in range(m):
             v = x[i, j]
-            out[i, j] = max(v, zero) + math.log1p(math.exp(-abs(v)))
+            out[i, j] = sc.softplus(v)
 
 
 @njit(**JIT)
@@ -257,33 +196,25 @@ def softplus_backward(dy, y, z, bias, alpha, dz):
     n, m = dy.shape
     for i in range(n):
         for j in range(m):
-            g = dy[i, j]
-            yy = y[i, j]
-            dz[i, j] = g * -math.expm1(-yy)
+            dz[i, j] = dy[i, j] * sc.d_softplus(y[i, j])
 
 
 @njit(**JIT)
 def softsign_forward(z, bias, alpha, out):
     x = _biased(z, bias, out)
     n, m = x.shape
-    t = x.dtype.type
-    one = t(1.0)
     for i in range(n):
         for j in range(m):
             v = x[i, j]
-            out[i, j] = v / (one + abs(v))
+            out[i, j] = sc.softsign(v)
 
 
 @njit(**JIT)
 def softsign_backward(dy, y, z, bias, alpha, dz):
     n, m = dy.shape
-    t = dy.dtype.type
-    one = t(1.0)
     for i in range(n):
         for j in range(m):
-            g = dy[i, j]
-            yy = y[i, j]
-            dz[i, j] = g * (one - abs(yy)) * (one - abs(yy))
+            dz[i, j] = dy[i, j] * sc.d_softsign(y[i, j])
 
 
 @njit(**JIT)
@@ -293,7 +224,7 @@ def swish_forward(z, bias, alpha, out):
     for i in range(n):
         for j in range(m):
             v = x[i, j]
-            out[i, j] = v * _sigmoid(v)
+            out[i, j] = sc.swish(v)
 
 
 @njit(**JIT)
@@ -303,7 +234,7 @@ def swish_backward(dy, y, z, bias, alpha, dz):
     for i in range(n):
         for j in range(m):
             v = z[i, j] + bias[j] if has_bias else z[i, j]
-            dz[i, j] = dy[i, j] * _swish_grad(v)
+            dz[i, j] = dy[i, j] * sc.d_swish(v)
 
 
 @njit(**JIT)
@@ -313,7 +244,7 @@ def gelu_forward(z, bias, alpha, out):
     for i in range(n):
         for j in range(m):
             v = x[i, j]
-            out[i, j] = 0.5 * v * (1.0 + math.erf(v / _SQRT2))
+            out[i, j] = sc.gelu(v)
 
 
 @njit(**JIT)
@@ -323,57 +254,43 @@ def gelu_backward(dy, y, z, bias, alpha, dz):
     for i in range(n):
         for j in range(m):
             v = z[i, j] + bias[j] if has_bias else z[i, j]
-            dz[i, j] = dy[i, j] * _gelu_grad(v)
+            dz[i, j] = dy[i, j] * sc.d_gelu(v)
 
 
 @njit(**JIT)
 def leaky_relu_forward(z, bias, alpha, out):
     x = _biased(z, bias, out)
     n, m = x.shape
-    t = x.dtype.type
-    zero, a = t(0.0), t(alpha)
     for i in range(n):
         for j in range(m):
             v = x[i, j]
-            out[i, j] = v if v > zero else a * v
+            out[i, j] = sc.leaky_relu(v, alpha)
 
 
 @njit(**JIT)
 def leaky_relu_backward(dy, y, z, bias, alpha, dz):
     n, m = dy.shape
-    t = dy.dtype.type
-    zero, one, a = t(0.0), t(1.0), t(alpha)
     for i in range(n):
         for j in range(m):
-            g = dy[i, j]
-            yy = y[i, j]
-            dz[i, j] = g * (one if yy > zero else a)
+            dz[i, j] = dy[i, j] * sc.d_leaky_relu(y[i, j], alpha)
 
 
 @njit(**JIT)
 def hard_sigmoid_forward(z, bias, alpha, out):
     x = _biased(z, bias, out)
     n, m = x.shape
-    t = x.dtype.type
-    zero, one = t(0.0), t(1.0)
-    sixth, half = t(1.0 / 6.0), t(0.5)
     for i in range(n):
         for j in range(m):
             v = x[i, j]
-            out[i, j] = min(max(v * sixth + half, zero), one)
+            out[i, j] = sc.hard_sigmoid(v)
 
 
 @njit(**JIT)
 def hard_sigmoid_backward(dy, y, z, bias, alpha, dz):
     n, m = dy.shape
-    t = dy.dtype.type
-    zero, one = t(0.0), t(1.0)
-    sixth = t(1.0 / 6.0)
     for i in range(n):
         for j in range(m):
-            g = dy[i, j]
-            yy = y[i, j]
-            dz[i, j] = g * sixth if (yy > zero and yy < one) else zero
+            dz[i, j] = dy[i, j] * sc.d_hard_sigmoid(y[i, j])
 
 
 @njit(**JIT)
@@ -391,35 +308,25 @@ def exponential_backward(dy, y, z, bias, alpha, dz):
     n, m = dy.shape
     for i in range(n):
         for j in range(m):
-            g = dy[i, j]
-            yy = y[i, j]
-            dz[i, j] = g * yy
+            dz[i, j] = dy[i, j] * y[i, j]
 
 
 @njit(**JIT)
 def relu6_forward(z, bias, alpha, out):
     x = _biased(z, bias, out)
     n, m = x.shape
-    t = x.dtype.type
-    zero = t(0.0)
-    six = t(6.0)
     for i in range(n):
         for j in range(m):
             v = x[i, j]
-            out[i, j] = min(max(v, zero), six)
+            out[i, j] = sc.relu6(v)
 
 
 @njit(**JIT)
 def relu6_backward(dy, y, z, bias, alpha, dz):
     n, m = dy.shape
-    t = dy.dtype.type
-    zero = t(0.0)
-    six = t(6.0)
     for i in range(n):
         for j in range(m):
-            g = dy[i, j]
-            yy = y[i, j]
-            dz[i, j] = g if (yy > zero and yy < six) else zero
+            dz[i, j] = dy[i, j] * sc.d_relu6(y[i, j])
 
 
 _FORWARD = {LINEAR: linear_forward, RELU: relu_forward, SIGMOID: sigmoid_forward, TANH: tanh_forward, SOFTMAX: softmax_forward, ELU: elu_forward, SELU: selu_forward, SOFTPLUS: softplus_forward, SOFTSIGN: softsign_forward, SWISH: swish_forward, GELU: gelu_forward, LEAKY_RELU: leaky_relu_forward, HARD_SIGMOID: hard_sigmoid_forward, EXPONENTIAL: exponential_forward, RELU6: relu6_forward}

@@ -20,142 +20,59 @@ the previous state forward and has zero gate gradients. ``rmask`` is the
 recurrent dropout scale ``(B, units)`` (shape ``(0, 0)`` for none), applied
 to the state entering the recurrent product, as in Keras.
 
-Activations are integer codes (``kernels.activations``); ``fast`` selects a
-vectorisable float32 tanh/sigmoid (rational approximation, max abs error
-4e-7) instead of libm's scalar calls, which cost more than the GEMMs.
+Activations are integer codes (``kernels.activations``), evaluated by the
+scalar table ``scalar.py`` shared with the dense kernels: in float32 its
+tanh and sigmoid are a vectorisable rational approximation (max abs error
+4e-7) instead of libm's scalar calls, which would cost more than the GEMMs.
 """
-import math
-
 import numpy as np
 from numba import njit
 
 from . import JIT
-from .activations import (ELU, EXPONENTIAL, HARD_SIGMOID, LEAKY_RELU, LINEAR, RELU, RELU6,
-                          SELU, SELU_ALPHA, SELU_SCALE, SIGMOID, SOFTPLUS, SOFTSIGN, TANH)
+from . import scalar as sc
+from .scalar import DEFAULT_ALPHA, LINEAR, SIGMOID, TANH
 
 BLOCK = 16
 #: activation codes the recurrent kernels implement (derivative from the output)
-SUPPORTED = (LINEAR, RELU, SIGMOID, TANH, ELU, SELU, SOFTPLUS, SOFTSIGN, LEAKY_RELU,
-             HARD_SIGMOID, EXPONENTIAL, RELU6)
+SUPPORTED = sc.BY_CODE
+# each code's parameter (Keras' defaults, as the layers use them), by code
+_ALPHA = np.array([DEFAULT_ALPHA.get(code, 0.0) for code in range(15)])
 # Elementwise passes must vectorise: fastmath lets LLVM contract to FMA,
 # reorder the polynomial and use a reciprocal estimate for its division.
 _EW = dict(JIT, fastmath=True)
 
-_F0 = np.float32(0.5)
 _F1 = np.float32(1.0)
-_CLAMP = np.float32(7.90531110763549805)
-# Rational minimax approximation of tanh on [-7.9, 7.9] (degree 13/6, the one
-# Eigen and XLA use for float32); outside the clamp tanh is +-1 in float32.
-_A1 = np.float32(4.89352455891786e-03)
-_A3 = np.float32(6.37261928875436e-04)
-_A5 = np.float32(1.48572235717979e-05)
-_A7 = np.float32(5.12229709037114e-08)
-_A9 = np.float32(-8.60467152213735e-11)
-_A11 = np.float32(2.00018790482477e-13)
-_A13 = np.float32(-2.76076847742355e-16)
-_B0 = np.float32(4.89352518554385e-03)
-_B2 = np.float32(2.26843463243900e-03)
-_B4 = np.float32(1.18534705686654e-04)
-_B6 = np.float32(1.19825839466702e-06)
 
 
-@njit(**_EW)
-def _tanh32(x):
-    x = _CLAMP if x > _CLAMP else x
-    x = -_CLAMP if x < -_CLAMP else x
-    y = x * x
-    p = ((((((_A13 * y + _A11) * y + _A9) * y + _A7) * y + _A5) * y + _A3) * y + _A1)
-    q = (((_B6 * y + _B4) * y + _B2) * y + _B0)
-    return x * p / q
-
-
-@njit(**_EW)
-def _act(v, code):
-    """Exact scalar activation (Keras default parameters)."""
-    if code == TANH:
-        return math.tanh(v)
-    if code == SIGMOID:
-        if v >= 0:
-            return 1.0 / (1.0 + math.exp(-v))
-        e = math.exp(v)
-        return e / (1.0 + e)
-    if code == LINEAR:
-        return v
-    if code == RELU:
-        return v if v > 0 else 0.0
-    if code == HARD_SIGMOID:
-        return min(max(v / 6.0 + 0.5, 0.0), 1.0)
-    if code == ELU:
-        return v if v > 0 else math.expm1(v)
-    if code == SELU:
-        return SELU_SCALE * v if v > 0 else SELU_SCALE * SELU_ALPHA * math.expm1(v)
-    if code == SOFTPLUS:
-        return max(v, 0.0) + math.log1p(math.exp(-abs(v)))
-    if code == SOFTSIGN:
-        return v / (1.0 + abs(v))
-    if code == LEAKY_RELU:
-        return v if v > 0 else 0.2 * v
-    if code == EXPONENTIAL:
-        return math.exp(v)
-    return min(max(v, 0.0), 6.0)  # RELU6
-
-
-@njit(**_EW)
-def _dact(y, code):
-    """Derivative of the activation, from its output ``y``."""
-    if code == TANH:
-        return 1.0 - y * y
-    if code == SIGMOID:
-        return y * (1.0 - y)
-    if code == LINEAR:
-        return 1.0
-    if code == RELU:
-        return 1.0 if y > 0 else 0.0
-    if code == HARD_SIGMOID:
-        return 1.0 / 6.0 if (y > 0.0 and y < 1.0) else 0.0
-    if code == ELU:
-        return 1.0 if y > 0 else y + 1.0
-    if code == SELU:
-        return SELU_SCALE if y > 0 else y + SELU_SCALE * SELU_ALPHA
-    if code == SOFTPLUS:
-        return -math.expm1(-y)
-    if code == SOFTSIGN:
-        t = 1.0 - abs(y)
-        return t * t
-    if code == LEAKY_RELU:
-        return 1.0 if y > 0 else 0.2
-    if code == EXPONENTIAL:
-        return y
-    return 1.0 if (y > 0.0 and y < 6.0) else 0.0  # RELU6
-
-
-@njit(**_EW)
-def _act_row(v, code, fast):
+@njit(**JIT)
+def _act_row(v, code):
     """v = act(v) in place. Loops run from 0 over views so that LLVM knows
     the indices are non-negative and vectorises them."""
-    if fast and code == TANH:
+    if code == TANH:
         for j in range(v.shape[0]):
-            v[j] = _tanh32(v[j])
-    elif fast and code == SIGMOID:
+            v[j] = sc.tanh(v[j])
+    elif code == SIGMOID:
         for j in range(v.shape[0]):
-            v[j] = _F0 + _F0 * _tanh32(_F0 * v[j])
+            v[j] = sc.sigmoid(v[j])
     else:
+        alpha = _ALPHA[code]
         for j in range(v.shape[0]):
-            v[j] = _act(v[j], code)
+            v[j] = sc.value(v[j], code, alpha)
 
 
-@njit(**_EW)
+@njit(**JIT)
 def _dact_row(d, y, code):
     """d *= act'(.) given the activation outputs y (same length)."""
     if code == SIGMOID:
         for j in range(d.shape[0]):
-            d[j] *= y[j] * (_F1 - y[j])
+            d[j] *= sc.d_sigmoid(y[j])
     elif code == TANH:
         for j in range(d.shape[0]):
-            d[j] *= _F1 - y[j] * y[j]
+            d[j] *= sc.d_tanh(y[j])
     elif code != LINEAR:
+        alpha = _ALPHA[code]
         for j in range(d.shape[0]):
-            d[j] *= _dact(y[j], code)
+            d[j] *= sc.deriv(y[j], code, alpha)
 
 
 @njit(**_EW)
@@ -214,7 +131,7 @@ def _pass_state_grad(dH, DHM, rmask, mask, t, b0, b1):
 
 # ----------------------------------------------------------------------------- SimpleRNN
 @njit(**_EW)
-def simple_rnn_forward(zx, bias, U, mask, rmask, act, fast, H, Zt, HD, b0, b1):
+def simple_rnn_forward(zx, bias, U, mask, rmask, act, H, Zt, HD, b0, b1):
     """Forward recurrence of SimpleRNN on rows [b0, b1).
 
     zx: (T, B, u) input projections; bias: (u,) or (0,); U: (u, u).
@@ -239,7 +156,7 @@ def simple_rnn_forward(zx, bias, U, mask, rmask, act, fast, H, Zt, HD, b0, b1):
             else:
                 for j in range(hn.shape[0]):
                     hn[j] = z[j] + x[j]
-            _act_row(hn, act, fast)
+            _act_row(hn, act)
 
 
 @njit(**_EW)
@@ -269,7 +186,7 @@ def simple_rnn_backward(dY, dH, UT, H, mask, rmask, act, zero_out, dZ, DHM, b0, 
 
 # ----------------------------------------------------------------------------- LSTM
 @njit(**_EW)
-def lstm_forward(zx, bias, U, mask, rmask, act, ract, fast, H, C, G, TC, Zt, HD, b0, b1):
+def lstm_forward(zx, bias, U, mask, rmask, act, ract, H, C, G, TC, Zt, HD, b0, b1):
     """Forward recurrence of LSTM (gate order i, f, c, o) on rows [b0, b1).
 
     zx: (T, B, 4u); bias: (4u,) or (0,); U: (u, 4u). Writes H[1:], C[1:]
@@ -303,16 +220,16 @@ def lstm_forward(zx, bias, U, mask, rmask, act, ract, fast, H, C, G, TC, Zt, HD,
             gf = g[u:2 * u]
             gc = g[2 * u:3 * u]
             go = g[3 * u:]
-            _act_row(g[:2 * u], ract, fast)
-            _act_row(gc, act, fast)
-            _act_row(go, ract, fast)
+            _act_row(g[:2 * u], ract)
+            _act_row(gc, act)
+            _act_row(go, ract)
             cp = C[t, b]
             tc = TC[t, b]
             for j in range(u):
                 v = gf[j] * cp[j] + gi[j] * gc[j]
                 cn[j] = v
                 tc[j] = v
-            _act_row(tc, act, fast)
+            _act_row(tc, act)
             for j in range(u):
                 hn[j] = go[j] * tc[j]
 
@@ -369,7 +286,7 @@ def lstm_backward(dY, dH, dC, UT, C, G, TC, mask, rmask, act, ract, zero_out, dZ
 
 # ----------------------------------------------------------------------------- GRU
 @njit(**_EW)
-def gru_forward(zx, bias_x, bias_r, U, mask, rmask, act, ract, fast, H, G, RH, Zt, HD, b0, b1):
+def gru_forward(zx, bias_x, bias_r, U, mask, rmask, act, ract, H, G, RH, Zt, HD, b0, b1):
     """Forward recurrence of GRU with ``reset_after=True`` (gates z, r, h).
 
     zx: (T, B, 3u); bias_x, bias_r: (3u,) input and recurrent biases or (0,);
@@ -406,17 +323,17 @@ def gru_forward(zx, bias_x, bias_r, U, mask, rmask, act, ract, fast, H, G, RH, Z
                 brh = bias_r[2 * u:]
                 for j in range(u):
                     rh[j] = zh[j] + brh[j]
-                _act_row(gzr, ract, fast)
+                _act_row(gzr, ract)
                 for j in range(u):
                     gh[j] = xh[j] + bxh[j] + gr[j] * rh[j]
             else:
                 for j in range(2 * u):
                     gzr[j] = x[j] + z[j]
                 _copy(rh, zh)
-                _act_row(gzr, ract, fast)
+                _act_row(gzr, ract)
                 for j in range(u):
                     gh[j] = xh[j] + gr[j] * rh[j]
-            _act_row(gh, act, fast)
+            _act_row(gh, act)
             for j in range(u):
                 hn[j] = gh[j] + g[j] * (hp[j] - gh[j])
 
@@ -479,7 +396,7 @@ def gru_backward(dY, dH, UT, H, G, RH, mask, rmask, act, ract, zero_out, dZx, dZ
 
 
 @njit(**_EW)
-def gru_v1_forward(zx, bias, Uzr, Uh, mask, rmask, act, ract, fast, H, G, RHin, Zt, Zh, HD,
+def gru_v1_forward(zx, bias, Uzr, Uh, mask, rmask, act, ract, H, G, RHin, Zt, Zh, HD,
                    b0, b1):
     """Forward recurrence of GRU with ``reset_after=False`` (reset before the product).
 
@@ -511,7 +428,7 @@ def gru_v1_forward(zx, bias, Uzr, Uh, mask, rmask, act, ract, fast, H, G, RHin, 
             else:
                 for j in range(2 * u):
                     gzr[j] = x[j] + z[j]
-            _act_row(gzr, ract, fast)
+            _act_row(gzr, ract)
             s = src[b]
             for j in range(u):
                 rin[j] = gr[j] * s[j]
@@ -533,7 +450,7 @@ def gru_v1_forward(zx, bias, Uzr, Uh, mask, rmask, act, ract, fast, H, G, RHin, 
             else:
                 for j in range(u):
                     gh[j] = xh[j] + zh[j]
-            _act_row(gh, act, fast)
+            _act_row(gh, act)
             for j in range(u):
                 hn[j] = gh[j] + g[j] * (hp[j] - gh[j])
 

@@ -175,7 +175,6 @@ class _RNN(Layer):
         """The arrays of rows [b0, b1): time-major within the part."""
         n = b1 - b0
         part = {"ctx": ctx, "index": index, "b0": b0, "b1": b1, "n": n, "dtype": dtype,
-                "fast": dtype == np.float32,
                 "mask": _NO_MASK if mask is None else np.ascontiguousarray(mask[b0:b1].T),
                 "rmask": np.zeros((0, 0), dtype) if rmask is None else rmask[b0:b1]}
         part["H"] = self._buf(part, "H", (T + 1, n, self.units))

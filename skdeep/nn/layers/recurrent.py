@@ -79,7 +79,7 @@ class SimpleRNN(_RNN):
         n, u = part["n"], self.units
         rk.simple_rnn_forward(
             part["zx"], self._bias_value(), self.recurrent_kernel.value, part["mask"],
-            part["rmask"], self.activation.code, part["fast"], part["H"],
+            part["rmask"], self.activation.code, part["H"],
             self._buf(part, "Zt", (n, u)), self._buf(part, "HD", (n, u)), 0, n)
 
     def _bptt(self, part, dY, dH, dC):
@@ -149,7 +149,7 @@ class LSTM(_RNN):
         part["TC"] = self._buf(part, "TC", (T, n, u))
         rk.lstm_forward(
             part["zx"], self._bias_value(), self.recurrent_kernel.value, part["mask"],
-            part["rmask"], self.activation.code, self.recurrent_activation.code, part["fast"],
+            part["rmask"], self.activation.code, self.recurrent_activation.code,
             part["H"], part["C"], part["G"], part["TC"], self._buf(part, "Zt", (n, 4 * u)),
             self._buf(part, "HD", (n, u)), 0, n)
 
@@ -223,7 +223,7 @@ class GRU(_RNN):
         part["RH"] = self._buf(part, "RH", (T, n, u))
         U = self.recurrent_kernel.value
         common = (part["mask"], part["rmask"], self.activation.code,
-                  self.recurrent_activation.code, part["fast"], part["H"], part["G"],
+                  self.recurrent_activation.code, part["H"], part["G"],
                   part["RH"])
         if self.reset_after:
             bias = self.bias.value if self.use_bias else np.zeros((2, 0), dtype)
