@@ -91,7 +91,7 @@ def softmax_backward(dy, y, z, bias, alpha, dz):
             dz[i, j] = y[i, j] * (dy[i, j] - st)
 
 
-@njit(**JIT)
+@njit(**sc.EW)
 def relu_forward(z, bias, alpha, out):
     x = _biased(z, bias, out)
     n, m = x.shape
@@ -101,7 +101,7 @@ def relu_forward(z, bias, alpha, out):
             out[i, j] = sc.relu(v)
 
 
-@njit(**JIT)
+@njit(**sc.EW)
 def relu_backward(dy, y, z, bias, alpha, dz):
     n, m = dy.shape
     for i in range(n):
@@ -109,7 +109,7 @@ def relu_backward(dy, y, z, bias, alpha, dz):
             dz[i, j] = dy[i, j] * sc.d_relu(y[i, j])
 
 
-@njit(**JIT)
+@njit(**sc.EW)
 def sigmoid_forward(z, bias, alpha, out):
     x = _biased(z, bias, out)
     n, m = x.shape
@@ -119,7 +119,7 @@ def sigmoid_forward(z, bias, alpha, out):
             out[i, j] = sc.sigmoid(v)
 
 
-@njit(**JIT)
+@njit(**sc.EW)
 def sigmoid_backward(dy, y, z, bias, alpha, dz):
     n, m = dy.shape
     for i in range(n):
@@ -127,7 +127,7 @@ def sigmoid_backward(dy, y, z, bias, alpha, dz):
             dz[i, j] = dy[i, j] * sc.d_sigmoid(y[i, j])
 
 
-@njit(**JIT)
+@njit(**sc.EW)
 def tanh_forward(z, bias, alpha, out):
     x = _biased(z, bias, out)
     n, m = x.shape
@@ -137,7 +137,7 @@ def tanh_forward(z, bias, alpha, out):
             out[i, j] = sc.tanh(v)
 
 
-@njit(**JIT)
+@njit(**sc.EW)
 def tanh_backward(dy, y, z, bias, alpha, dz):
     n, m = dy.shape
     for i in range(n):
@@ -145,7 +145,7 @@ def tanh_backward(dy, y, z, bias, alpha, dz):
             dz[i, j] = dy[i, j] * sc.d_tanh(y[i, j])
 
 
-@njit(**JIT)
+@njit(**sc.EW)
 def elu_forward(z, bias, alpha, out):
     x = _biased(z, bias, out)
     n, m = x.shape
@@ -155,7 +155,7 @@ def elu_forward(z, bias, alpha, out):
             out[i, j] = sc.elu(v, alpha)
 
 
-@njit(**JIT)
+@njit(**sc.EW)
 def elu_backward(dy, y, z, bias, alpha, dz):
     n, m = dy.shape
     for i in range(n):
@@ -163,7 +163,7 @@ def elu_backward(dy, y, z, bias, alpha, dz):
             dz[i, j] = dy[i, j] * sc.d_elu(y[i, j], alpha)
 
 
-@njit(**JIT)
+@njit(**sc.EW)
 def selu_forward(z, bias, alpha, out):
     x = _biased(z, bias, out)
     n, m = x.shape
@@ -173,7 +173,7 @@ def selu_forward(z, bias, alpha, out):
             out[i, j] = sc.selu(v)
 
 
-@njit(**JIT)
+@njit(**sc.EW)
 def selu_backward(dy, y, z, bias, alpha, dz):
     n, m = dy.shape
     for i in range(n):
@@ -181,7 +181,7 @@ def selu_backward(dy, y, z, bias, alpha, dz):
             dz[i, j] = dy[i, j] * sc.d_selu(y[i, j])
 
 
-@njit(**JIT)
+@njit(**sc.EW)
 def softplus_forward(z, bias, alpha, out):
     x = _biased(z, bias, out)
     n, m = x.shape
@@ -191,7 +191,7 @@ def softplus_forward(z, bias, alpha, out):
             out[i, j] = sc.softplus(v)
 
 
-@njit(**JIT)
+@njit(**sc.EW)
 def softplus_backward(dy, y, z, bias, alpha, dz):
     n, m = dy.shape
     for i in range(n):
@@ -199,7 +199,7 @@ def softplus_backward(dy, y, z, bias, alpha, dz):
             dz[i, j] = dy[i, j] * sc.d_softplus(y[i, j])
 
 
-@njit(**JIT)
+@njit(**sc.EW)
 def softsign_forward(z, bias, alpha, out):
     x = _biased(z, bias, out)
     n, m = x.shape
@@ -209,7 +209,7 @@ def softsign_forward(z, bias, alpha, out):
             out[i, j] = sc.softsign(v)
 
 
-@njit(**JIT)
+@njit(**sc.EW)
 def softsign_backward(dy, y, z, bias, alpha, dz):
     n, m = dy.shape
     for i in range(n):
@@ -217,7 +217,7 @@ def softsign_backward(dy, y, z, bias, alpha, dz):
             dz[i, j] = dy[i, j] * sc.d_softsign(y[i, j])
 
 
-@njit(**JIT)
+@njit(**sc.EW)
 def swish_forward(z, bias, alpha, out):
     x = _biased(z, bias, out)
     n, m = x.shape
@@ -227,7 +227,7 @@ def swish_forward(z, bias, alpha, out):
             out[i, j] = sc.swish(v)
 
 
-@njit(**JIT)
+@njit(**sc.EW)
 def swish_backward(dy, y, z, bias, alpha, dz):
     n, m = dy.shape
     has_bias = bias.shape[0] > 0
@@ -237,7 +237,7 @@ def swish_backward(dy, y, z, bias, alpha, dz):
             dz[i, j] = dy[i, j] * sc.d_swish(v)
 
 
-@njit(**JIT)
+@njit(**sc.EW)
 def gelu_forward(z, bias, alpha, out):
     x = _biased(z, bias, out)
     n, m = x.shape
@@ -247,7 +247,7 @@ def gelu_forward(z, bias, alpha, out):
             out[i, j] = sc.gelu(v)
 
 
-@njit(**JIT)
+@njit(**sc.EW)
 def gelu_backward(dy, y, z, bias, alpha, dz):
     n, m = dy.shape
     has_bias = bias.shape[0] > 0
@@ -257,7 +257,7 @@ def gelu_backward(dy, y, z, bias, alpha, dz):
             dz[i, j] = dy[i, j] * sc.d_gelu(v)
 
 
-@njit(**JIT)
+@njit(**sc.EW)
 def leaky_relu_forward(z, bias, alpha, out):
     x = _biased(z, bias, out)
     n, m = x.shape
@@ -267,7 +267,7 @@ def leaky_relu_forward(z, bias, alpha, out):
             out[i, j] = sc.leaky_relu(v, alpha)
 
 
-@njit(**JIT)
+@njit(**sc.EW)
 def leaky_relu_backward(dy, y, z, bias, alpha, dz):
     n, m = dy.shape
     for i in range(n):
@@ -275,7 +275,7 @@ def leaky_relu_backward(dy, y, z, bias, alpha, dz):
             dz[i, j] = dy[i, j] * sc.d_leaky_relu(y[i, j], alpha)
 
 
-@njit(**JIT)
+@njit(**sc.EW)
 def hard_sigmoid_forward(z, bias, alpha, out):
     x = _biased(z, bias, out)
     n, m = x.shape
@@ -285,7 +285,7 @@ def hard_sigmoid_forward(z, bias, alpha, out):
             out[i, j] = sc.hard_sigmoid(v)
 
 
-@njit(**JIT)
+@njit(**sc.EW)
 def hard_sigmoid_backward(dy, y, z, bias, alpha, dz):
     n, m = dy.shape
     for i in range(n):
@@ -293,7 +293,7 @@ def hard_sigmoid_backward(dy, y, z, bias, alpha, dz):
             dz[i, j] = dy[i, j] * sc.d_hard_sigmoid(y[i, j])
 
 
-@njit(**JIT)
+@njit(**sc.EW)
 def exponential_forward(z, bias, alpha, out):
     x = _biased(z, bias, out)
     n, m = x.shape
@@ -303,7 +303,7 @@ def exponential_forward(z, bias, alpha, out):
             out[i, j] = math.exp(v)
 
 
-@njit(**JIT)
+@njit(**sc.EW)
 def exponential_backward(dy, y, z, bias, alpha, dz):
     n, m = dy.shape
     for i in range(n):
@@ -311,7 +311,7 @@ def exponential_backward(dy, y, z, bias, alpha, dz):
             dz[i, j] = dy[i, j] * y[i, j]
 
 
-@njit(**JIT)
+@njit(**sc.EW)
 def relu6_forward(z, bias, alpha, out):
     x = _biased(z, bias, out)
     n, m = x.shape
@@ -321,7 +321,7 @@ def relu6_forward(z, bias, alpha, out):
             out[i, j] = sc.relu6(v)
 
 
-@njit(**JIT)
+@njit(**sc.EW)
 def relu6_backward(dy, y, z, bias, alpha, dz):
     n, m = dy.shape
     for i in range(n):

@@ -44,7 +44,7 @@ _EW = dict(JIT, fastmath=True)
 _F1 = np.float32(1.0)
 
 
-@njit(**JIT)
+@njit(**sc.EW)
 def _act_row(v, code):
     """v = act(v) in place. Loops run from 0 over views so that LLVM knows
     the indices are non-negative and vectorises them."""
@@ -60,7 +60,7 @@ def _act_row(v, code):
             v[j] = sc.value(v[j], code, alpha)
 
 
-@njit(**JIT)
+@njit(**sc.EW)
 def _dact_row(d, y, code):
     """d *= act'(.) given the activation outputs y (same length)."""
     if code == SIGMOID:

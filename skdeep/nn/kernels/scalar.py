@@ -37,6 +37,15 @@ from numba.extending import intrinsic, overload
 
 from . import JIT
 
+# Every function but the by-code dispatchers is inlined into the calling
+# kernel at Numba-IR level: no separate compilation per function and
+# signature (cold-compile time), and the caller's flags apply: callers
+# compile with :data:`EW`.
+_INLINE = dict(JIT, inline="always")
+#: the flags of the kernels that call this table: ``contract`` lets LLVM fuse
+#: multiply-adds (the polynomials), without fastmath's no-nan/no-inf licence
+EW = dict(JIT, fastmath={"contract"})
+
 LINEAR, RELU, SIGMOID, TANH, SOFTMAX, ELU, SELU, SOFTPLUS = 0, 1, 2, 3, 4, 5, 6, 7
 SOFTSIGN, SWISH, GELU, LEAKY_RELU, HARD_SIGMOID, EXPONENTIAL, RELU6 = 8, 9, 10, 11, 12, 13, 14
 #: the codes :func:`value` and :func:`deriv` dispatch on: the elementwise
@@ -53,16 +62,13 @@ _INV_SQRT2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
-def like(c, v):
-    """The constant ``c`` in the float type of ``v`` (compile-time cast in kernels)."""
-    return type(v)(c)
-
-
-@overload(like, inline="always")
-def _like(c, v):
-    if v == types.float32:
-        return lambda c, v: np.float32(c)
-    return lambda c, v: np.float64(c)
+@intrinsic
+def like(typingctx, c, v):
+    """``like(c, v)``: the constant ``c`` in the float type of ``v`` (a compile-time
+    cast in kernels: float32 arithmetic stays float32); jitted code only."""
+    def codegen(context, builder, signature, args):
+        return context.cast(builder, args[0], signature.args[0], signature.return_type)
+    return v(c, v), codegen
 
 
 # ----------------------------------------------------------------------------- tanh policy
@@ -82,7 +88,7 @@ _B4 = np.float32(1.18534705686654e-04)
 _B6 = np.float32(1.19825839466702e-06)
 
 
-@njit(**dict(JIT, fastmath=True))
+@njit(**_INLINE)
 def tanh32(x):
     """float32 tanh: the rational approximation (vectorisable, ~4e-7 abs)."""
     x = _CLAMP if x > _CLAMP else x
@@ -93,7 +99,7 @@ def tanh32(x):
     return x * p / q
 
 
-@njit(**JIT)
+@njit(**_INLINE)
 def tanh64(v):
     """float64 tanh through one exp (about 5x faster than libm's tanh here), with
     a Taylor series near 0 where the exp form would cancel; within a few ulp."""
@@ -108,7 +114,7 @@ def tanh64(v):
     return r if v >= 0 else -r
 
 
-@njit(**JIT)
+@njit(**_INLINE)
 def sigmoid64(v):
     """The stable two-branch sigmoid (one exp)."""
     if v >= 0:
@@ -136,7 +142,7 @@ _P0, _P1, _P2 = np.float32(1.9875691500e-4), np.float32(1.3981999507e-3), np.flo
 _P3, _P4, _P5 = np.float32(4.1665795894e-2), np.float32(1.6666665459e-1), np.float32(5.0000001201e-1)
 
 
-@njit(**dict(JIT, fastmath=True))
+@njit(**_INLINE)
 def exp32_neg(x):
     """float32 e^x for x <= 0 (clamped at -87.33): x = n ln2 + r, |r| <= ln2 / 2,
     e^r by Cephes' expf polynomial, 2^n from its bits (vectorisable)."""
@@ -147,7 +153,7 @@ def exp32_neg(x):
     return p * _pow2(n)
 
 
-@njit(**dict(JIT, fastmath=True))
+@njit(**_INLINE)
 def sigmoid32(x):
     """float32 stable sigmoid on :func:`exp32_neg` (max relative error ~3e-7)."""
     e = exp32_neg(-abs(x))
@@ -160,7 +166,7 @@ def tanh(v):
     return math.tanh(v)
 
 
-@overload(tanh, inline="always")
+@overload(tanh, jit_options=JIT)
 def _tanh(v):
     if v == types.float32:
         return lambda v: tanh32(v)
@@ -172,7 +178,7 @@ def sigmoid(v):
     return 1.0 / (1.0 + math.exp(-v))
 
 
-@overload(sigmoid, inline="always")
+@overload(sigmoid, jit_options=JIT)
 def _sigmoid(v):
     if v == types.float32:
         return lambda v: sigmoid32(v)
@@ -180,115 +186,115 @@ def _sigmoid(v):
 
 
 # ----------------------------------------------------------------------------- values
-@njit(**JIT)
+@njit(**_INLINE)
 def relu(v):
     z = like(0.0, v)
     return v if v > z else z
 
 
-@njit(**JIT)
+@njit(**_INLINE)
 def elu(v, alpha):
     return v if v > 0 else like(alpha, v) * math.expm1(v)
 
 
-@njit(**JIT)
+@njit(**_INLINE)
 def selu(v):
     if v > 0:
         return like(SELU_SCALE, v) * v
     return like(SELU_SCALE * SELU_ALPHA, v) * math.expm1(v)
 
 
-@njit(**JIT)
+@njit(**_INLINE)
 def softplus(v):
     return max(v, like(0.0, v)) + math.log1p(math.exp(-abs(v)))
 
 
-@njit(**JIT)
+@njit(**_INLINE)
 def softsign(v):
     return v / (like(1.0, v) + abs(v))
 
 
-@njit(**JIT)
+@njit(**_INLINE)
 def swish(v):
     return v * sigmoid(v)
 
 
-@njit(**JIT)
+@njit(**_INLINE)
 def gelu(v):
     """The exact gelu (Keras' default ``approximate=False``)."""
     return like(0.5, v) * v * (like(1.0, v) + math.erf(v * like(_INV_SQRT2, v)))
 
 
-@njit(**JIT)
+@njit(**_INLINE)
 def leaky_relu(v, alpha):
     return v if v > 0 else like(alpha, v) * v
 
 
-@njit(**JIT)
+@njit(**_INLINE)
 def hard_sigmoid(v):
     """Keras 3: ``x / 6 + 0.5`` clipped to [0, 1]."""
     r = v * like(1.0 / 6.0, v) + like(0.5, v)
     return min(max(r, like(0.0, v)), like(1.0, v))
 
 
-@njit(**JIT)
+@njit(**_INLINE)
 def relu6(v):
     return min(max(v, like(0.0, v)), like(6.0, v))
 
 
 # ----------------------------------------------------------------------------- derivatives
-@njit(**JIT)
+@njit(**_INLINE)
 def d_tanh(y):
     return like(1.0, y) - y * y
 
 
-@njit(**JIT)
+@njit(**_INLINE)
 def d_sigmoid(y):
     return y * (like(1.0, y) - y)
 
 
-@njit(**JIT)
+@njit(**_INLINE)
 def d_relu(y):
     return like(1.0, y) if y > 0 else like(0.0, y)
 
 
-@njit(**JIT)
+@njit(**_INLINE)
 def d_elu(y, alpha):
     return like(1.0, y) if y > 0 else y + like(alpha, y)
 
 
-@njit(**JIT)
+@njit(**_INLINE)
 def d_selu(y):
     return like(SELU_SCALE, y) if y > 0 else y + like(SELU_SCALE * SELU_ALPHA, y)
 
 
-@njit(**JIT)
+@njit(**_INLINE)
 def d_softplus(y):
     return -math.expm1(-y)
 
 
-@njit(**JIT)
+@njit(**_INLINE)
 def d_softsign(y):
     t = like(1.0, y) - abs(y)
     return t * t
 
 
-@njit(**JIT)
+@njit(**_INLINE)
 def d_leaky_relu(y, alpha):
     return like(1.0, y) if y > 0 else like(alpha, y)
 
 
-@njit(**JIT)
+@njit(**_INLINE)
 def d_hard_sigmoid(y):
     return like(1.0 / 6.0, y) if (y > 0 and y < 1) else like(0.0, y)
 
 
-@njit(**JIT)
+@njit(**_INLINE)
 def d_relu6(y):
     return like(1.0, y) if (y > 0 and y < 6) else like(0.0, y)
 
 
-@njit(**JIT)
+@njit(**_INLINE)
 def d_swish(v):
     """From the input ``v``."""
     s = sigmoid(v)
@@ -296,7 +302,7 @@ def d_swish(v):
     return s * (one + v * (one - s))
 
 
-@njit(**JIT)
+@njit(**_INLINE)
 def d_gelu(v):
     """From the input ``v``."""
     return (like(0.5, v) * (like(1.0, v) + math.erf(v * like(_INV_SQRT2, v)))
@@ -304,7 +310,7 @@ def d_gelu(v):
 
 
 # ----------------------------------------------------------------------------- by code
-@njit(**JIT)
+@njit(**EW)
 def value(v, code, alpha):
     """act(v) for an activation ``code`` of :data:`BY_CODE`."""
     if code == TANH:
@@ -332,7 +338,7 @@ def value(v, code, alpha):
     return relu6(v)
 
 
-@njit(**JIT)
+@njit(**EW)
 def deriv(y, code, alpha):
     """act'(.) from the output ``y`` for an activation ``code`` of :data:`BY_CODE`."""
     if code == TANH:
