@@ -40,15 +40,34 @@ def _biased(z, bias, out):
 
 
 @njit(**JIT)
+def _in_out(z, bias, out):
+    """Make the activation's loop run on ``out`` alone, in place: copy ``z + bias``
+    (or ``z``) into ``out`` unless ``z`` is ``out``; returns whether the loop
+    must still add the bias. (A loop reading ``z`` and writing ``out`` that may
+    be the same array fails LLVM's runtime alias check: the scalar loop.)"""
+    if z is out:
+        return bias.shape[0] > 0
+    n, m = z.shape
+    if bias.shape[0] > 0:
+        for i in range(n):
+            for j in range(m):
+                out[i, j] = z[i, j] + bias[j]
+    else:
+        for i in range(n):
+            for j in range(m):
+                out[i, j] = z[i, j]
+    return False
+
+
+@njit(**JIT)
 def linear_forward(z, bias, alpha, out):
     # explicit loops: an array-to-array slice assignment (``out[...] = z``)
     # costs ~10 s of first compile
-    x = _biased(z, bias, out)
-    if x is not out:
-        n, m = x.shape
+    if _in_out(z, bias, out):
+        n, m = out.shape
         for i in range(n):
             for j in range(m):
-                out[i, j] = x[i, j]
+                out[i, j] += bias[j]
 
 
 @njit(**JIT)
@@ -93,11 +112,11 @@ def softmax_backward(dy, y, z, bias, alpha, dz):
 
 @njit(**sc.EW)
 def relu_forward(z, bias, alpha, out):
-    x = _biased(z, bias, out)
-    n, m = x.shape
+    add_bias = _in_out(z, bias, out)
+    n, m = out.shape
     for i in range(n):
         for j in range(m):
-            v = x[i, j]
+            v = out[i, j] + bias[j] if add_bias else out[i, j]
             out[i, j] = sc.relu(v)
 
 
@@ -111,11 +130,11 @@ def relu_backward(dy, y, z, bias, alpha, dz):
 
 @njit(**sc.EW)
 def sigmoid_forward(z, bias, alpha, out):
-    x = _biased(z, bias, out)
-    n, m = x.shape
+    add_bias = _in_out(z, bias, out)
+    n, m = out.shape
     for i in range(n):
         for j in range(m):
-            v = x[i, j]
+            v = out[i, j] + bias[j] if add_bias else out[i, j]
             out[i, j] = sc.sigmoid(v)
 
 
@@ -129,11 +148,11 @@ def sigmoid_backward(dy, y, z, bias, alpha, dz):
 
 @njit(**sc.EW)
 def tanh_forward(z, bias, alpha, out):
-    x = _biased(z, bias, out)
-    n, m = x.shape
+    add_bias = _in_out(z, bias, out)
+    n, m = out.shape
     for i in range(n):
         for j in range(m):
-            v = x[i, j]
+            v = out[i, j] + bias[j] if add_bias else out[i, j]
             out[i, j] = sc.tanh(v)
 
 
@@ -147,11 +166,11 @@ def tanh_backward(dy, y, z, bias, alpha, dz):
 
 @njit(**sc.EW)
 def elu_forward(z, bias, alpha, out):
-    x = _biased(z, bias, out)
-    n, m = x.shape
+    add_bias = _in_out(z, bias, out)
+    n, m = out.shape
     for i in range(n):
         for j in range(m):
-            v = x[i, j]
+            v = out[i, j] + bias[j] if add_bias else out[i, j]
             out[i, j] = sc.elu(v, alpha)
 
 
@@ -165,11 +184,11 @@ def elu_backward(dy, y, z, bias, alpha, dz):
 
 @njit(**sc.EW)
 def selu_forward(z, bias, alpha, out):
-    x = _biased(z, bias, out)
-    n, m = x.shape
+    add_bias = _in_out(z, bias, out)
+    n, m = out.shape
     for i in range(n):
         for j in range(m):
-            v = x[i, j]
+            v = out[i, j] + bias[j] if add_bias else out[i, j]
             out[i, j] = sc.selu(v)
 
 
@@ -183,11 +202,11 @@ def selu_backward(dy, y, z, bias, alpha, dz):
 
 @njit(**sc.EW)
 def softplus_forward(z, bias, alpha, out):
-    x = _biased(z, bias, out)
-    n, m = x.shape
+    add_bias = _in_out(z, bias, out)
+    n, m = out.shape
     for i in range(n):
         for j in range(m):
-            v = x[i, j]
+            v = out[i, j] + bias[j] if add_bias else out[i, j]
             out[i, j] = sc.softplus(v)
 
 
@@ -201,11 +220,11 @@ def softplus_backward(dy, y, z, bias, alpha, dz):
 
 @njit(**sc.EW)
 def softsign_forward(z, bias, alpha, out):
-    x = _biased(z, bias, out)
-    n, m = x.shape
+    add_bias = _in_out(z, bias, out)
+    n, m = out.shape
     for i in range(n):
         for j in range(m):
-            v = x[i, j]
+            v = out[i, j] + bias[j] if add_bias else out[i, j]
             out[i, j] = sc.softsign(v)
 
 
@@ -219,11 +238,11 @@ def softsign_backward(dy, y, z, bias, alpha, dz):
 
 @njit(**sc.EW)
 def swish_forward(z, bias, alpha, out):
-    x = _biased(z, bias, out)
-    n, m = x.shape
+    add_bias = _in_out(z, bias, out)
+    n, m = out.shape
     for i in range(n):
         for j in range(m):
-            v = x[i, j]
+            v = out[i, j] + bias[j] if add_bias else out[i, j]
             out[i, j] = sc.swish(v)
 
 
@@ -239,11 +258,11 @@ def swish_backward(dy, y, z, bias, alpha, dz):
 
 @njit(**sc.EW)
 def gelu_forward(z, bias, alpha, out):
-    x = _biased(z, bias, out)
-    n, m = x.shape
+    add_bias = _in_out(z, bias, out)
+    n, m = out.shape
     for i in range(n):
         for j in range(m):
-            v = x[i, j]
+            v = out[i, j] + bias[j] if add_bias else out[i, j]
             out[i, j] = sc.gelu(v)
 
 
@@ -259,11 +278,11 @@ def gelu_backward(dy, y, z, bias, alpha, dz):
 
 @njit(**sc.EW)
 def leaky_relu_forward(z, bias, alpha, out):
-    x = _biased(z, bias, out)
-    n, m = x.shape
+    add_bias = _in_out(z, bias, out)
+    n, m = out.shape
     for i in range(n):
         for j in range(m):
-            v = x[i, j]
+            v = out[i, j] + bias[j] if add_bias else out[i, j]
             out[i, j] = sc.leaky_relu(v, alpha)
 
 
@@ -277,11 +296,11 @@ def leaky_relu_backward(dy, y, z, bias, alpha, dz):
 
 @njit(**sc.EW)
 def hard_sigmoid_forward(z, bias, alpha, out):
-    x = _biased(z, bias, out)
-    n, m = x.shape
+    add_bias = _in_out(z, bias, out)
+    n, m = out.shape
     for i in range(n):
         for j in range(m):
-            v = x[i, j]
+            v = out[i, j] + bias[j] if add_bias else out[i, j]
             out[i, j] = sc.hard_sigmoid(v)
 
 
@@ -295,11 +314,11 @@ def hard_sigmoid_backward(dy, y, z, bias, alpha, dz):
 
 @njit(**sc.EW)
 def exponential_forward(z, bias, alpha, out):
-    x = _biased(z, bias, out)
-    n, m = x.shape
+    add_bias = _in_out(z, bias, out)
+    n, m = out.shape
     for i in range(n):
         for j in range(m):
-            v = x[i, j]
+            v = out[i, j] + bias[j] if add_bias else out[i, j]
             out[i, j] = math.exp(v)
 
 
@@ -313,11 +332,11 @@ def exponential_backward(dy, y, z, bias, alpha, dz):
 
 @njit(**sc.EW)
 def relu6_forward(z, bias, alpha, out):
-    x = _biased(z, bias, out)
-    n, m = x.shape
+    add_bias = _in_out(z, bias, out)
+    n, m = out.shape
     for i in range(n):
         for j in range(m):
-            v = x[i, j]
+            v = out[i, j] + bias[j] if add_bias else out[i, j]
             out[i, j] = sc.relu6(v)
 
 

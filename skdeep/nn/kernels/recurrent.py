@@ -21,9 +21,9 @@ recurrent dropout scale ``(B, units)`` (shape ``(0, 0)`` for none), applied
 to the state entering the recurrent product, as in Keras.
 
 Activations are integer codes (``kernels.activations``), evaluated by the
-scalar table ``scalar.py`` shared with the dense kernels: in float32 its
-tanh and sigmoid are a vectorisable rational approximation (max abs error
-4e-7) instead of libm's scalar calls, which would cost more than the GEMMs.
+scalar table ``scalar.py`` shared with the dense kernels (the same bits):
+in float32 its tanh and sigmoid make no libm call and vectorise (libm's
+scalar calls would cost more than the GEMMs).
 """
 import numpy as np
 from numba import njit

@@ -3,9 +3,11 @@
 The dense kernels (``activations.py``: one small forward/backward pair per
 activation) call the per-activation functions below inside their
 elementwise loops; the recurrent kernels (``recurrent.py``), whose
-activation is a runtime code, call :func:`value` and :func:`deriv`, which
-dispatch on that code to the same functions. Numba inlines these small
-functions into the caller's loop, which LLVM still vectorises.
+activation is a runtime code, call :func:`tanh`, :func:`sigmoid`,
+:func:`d_tanh`, :func:`d_sigmoid` in their own loops and :func:`value`
+and :func:`deriv` for the other codes, which dispatch to the same
+functions. Numba inlines these small functions into the caller's loop,
+which LLVM still vectorises; both paths give the same bits.
 
 Policy
 ------
@@ -18,6 +20,8 @@ Policy
   power of two built from its bits; max relative error ~3e-7); float64
   uses tanh through one libm exp (a few ulp; a Taylor series near 0 where
   the exp form would cancel) and the same stable sigmoid on libm's exp.
+  elu and selu take ``e^x - 1`` from the same float32 exp (libm's expm1
+  in float64).
   The choice is made at compile time from the argument's type.
 * **derivatives** come from the activation's output ``y`` (``d_<name>``),
   except for swish and gelu, whose derivative needs the input ``v``.
@@ -37,10 +41,12 @@ from numba.extending import intrinsic, overload
 
 from . import JIT
 
-# Every function but the by-code dispatchers is inlined into the calling
-# kernel at Numba-IR level: no separate compilation per function and
-# signature (cold-compile time), and the caller's flags apply: callers
-# compile with :data:`EW`.
+# The formulas are inlined into the calling kernel at Numba-IR level: no
+# separate compilation per function and signature (cold-compile time), and
+# the caller's flags apply: callers compile with :data:`EW`. ``tanh`` and
+# ``sigmoid`` (a choice by type, one small compiled function each) and the
+# by-code dispatchers ``value`` and ``deriv`` are compiled once per type and
+# LLVM inlines them (inlining them at Numba-IR level compiled slower).
 _INLINE = dict(JIT, inline="always")
 #: the flags of the kernels that call this table: ``contract`` lets LLVM fuse
 #: multiply-adds (the polynomials), without fastmath's no-nan/no-inf licence
@@ -185,6 +191,19 @@ def _sigmoid(v):
     return lambda v: sigmoid64(v)
 
 
+def expm1_neg(v):
+    """e^v - 1 for v <= 0 by the policy: ``exp32_neg(v) - 1`` for float32
+    (vectorisable; absolute error ~1e-7), libm's ``expm1`` otherwise."""
+    return math.expm1(v)
+
+
+@overload(expm1_neg, jit_options=JIT)
+def _expm1_neg(v):
+    if v == types.float32:
+        return lambda v: exp32_neg(v) - _F1
+    return lambda v: math.expm1(v)
+
+
 # ----------------------------------------------------------------------------- values
 @njit(**_INLINE)
 def relu(v):
@@ -194,14 +213,14 @@ def relu(v):
 
 @njit(**_INLINE)
 def elu(v, alpha):
-    return v if v > 0 else like(alpha, v) * math.expm1(v)
+    return v if v > 0 else like(alpha, v) * expm1_neg(v)
 
 
 @njit(**_INLINE)
 def selu(v):
     if v > 0:
         return like(SELU_SCALE, v) * v
-    return like(SELU_SCALE * SELU_ALPHA, v) * math.expm1(v)
+    return like(SELU_SCALE * SELU_ALPHA, v) * expm1_neg(v)
 
 
 @njit(**_INLINE)
