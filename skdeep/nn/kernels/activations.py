@@ -41,14 +41,16 @@ def _biased(z, bias, out):
 
 @njit(**JIT)
 def _in_out(z, bias, out):
-    """Make the activation's loop run on ``out`` alone, in place: copy ``z + bias``
-    (or ``z``) into ``out`` unless ``z`` is ``out``; returns whether the loop
-    must still add the bias. (A loop reading ``z`` and writing ``out`` that may
-    be the same array fails LLVM's runtime alias check: the scalar loop.)"""
-    if z is out:
-        return bias.shape[0] > 0
+    """``out = z + bias`` (or ``z``), so that the activation's loop then runs on
+    ``out`` alone, in place: a loop reading ``z`` and writing ``out``, which may
+    be the same array, fails LLVM's runtime alias check (the scalar loop)."""
     n, m = z.shape
-    if bias.shape[0] > 0:
+    if z is out:
+        if bias.shape[0] > 0:
+            for i in range(n):
+                for j in range(m):
+                    out[i, j] += bias[j]
+    elif bias.shape[0] > 0:
         for i in range(n):
             for j in range(m):
                 out[i, j] = z[i, j] + bias[j]
@@ -56,18 +58,13 @@ def _in_out(z, bias, out):
         for i in range(n):
             for j in range(m):
                 out[i, j] = z[i, j]
-    return False
 
 
 @njit(**JIT)
 def linear_forward(z, bias, alpha, out):
     # explicit loops: an array-to-array slice assignment (``out[...] = z``)
     # costs ~10 s of first compile
-    if _in_out(z, bias, out):
-        n, m = out.shape
-        for i in range(n):
-            for j in range(m):
-                out[i, j] += bias[j]
+    _in_out(z, bias, out)
 
 
 @njit(**JIT)
@@ -112,11 +109,11 @@ def softmax_backward(dy, y, z, bias, alpha, dz):
 
 @njit(**sc.EW)
 def relu_forward(z, bias, alpha, out):
-    add_bias = _in_out(z, bias, out)
+    _in_out(z, bias, out)
     n, m = out.shape
     for i in range(n):
         for j in range(m):
-            v = out[i, j] + bias[j] if add_bias else out[i, j]
+            v = out[i, j]
             out[i, j] = sc.relu(v)
 
 
@@ -130,11 +127,11 @@ def relu_backward(dy, y, z, bias, alpha, dz):
 
 @njit(**sc.EW)
 def sigmoid_forward(z, bias, alpha, out):
-    add_bias = _in_out(z, bias, out)
+    _in_out(z, bias, out)
     n, m = out.shape
     for i in range(n):
         for j in range(m):
-            v = out[i, j] + bias[j] if add_bias else out[i, j]
+            v = out[i, j]
             out[i, j] = sc.sigmoid(v)
 
 
@@ -148,11 +145,11 @@ def sigmoid_backward(dy, y, z, bias, alpha, dz):
 
 @njit(**sc.EW)
 def tanh_forward(z, bias, alpha, out):
-    add_bias = _in_out(z, bias, out)
+    _in_out(z, bias, out)
     n, m = out.shape
     for i in range(n):
         for j in range(m):
-            v = out[i, j] + bias[j] if add_bias else out[i, j]
+            v = out[i, j]
             out[i, j] = sc.tanh(v)
 
 
@@ -166,11 +163,11 @@ def tanh_backward(dy, y, z, bias, alpha, dz):
 
 @njit(**sc.EW)
 def elu_forward(z, bias, alpha, out):
-    add_bias = _in_out(z, bias, out)
+    _in_out(z, bias, out)
     n, m = out.shape
     for i in range(n):
         for j in range(m):
-            v = out[i, j] + bias[j] if add_bias else out[i, j]
+            v = out[i, j]
             out[i, j] = sc.elu(v, alpha)
 
 
@@ -184,11 +181,11 @@ def elu_backward(dy, y, z, bias, alpha, dz):
 
 @njit(**sc.EW)
 def selu_forward(z, bias, alpha, out):
-    add_bias = _in_out(z, bias, out)
+    _in_out(z, bias, out)
     n, m = out.shape
     for i in range(n):
         for j in range(m):
-            v = out[i, j] + bias[j] if add_bias else out[i, j]
+            v = out[i, j]
             out[i, j] = sc.selu(v)
 
 
@@ -202,11 +199,11 @@ def selu_backward(dy, y, z, bias, alpha, dz):
 
 @njit(**sc.EW)
 def softplus_forward(z, bias, alpha, out):
-    add_bias = _in_out(z, bias, out)
+    _in_out(z, bias, out)
     n, m = out.shape
     for i in range(n):
         for j in range(m):
-            v = out[i, j] + bias[j] if add_bias else out[i, j]
+            v = out[i, j]
             out[i, j] = sc.softplus(v)
 
 
@@ -220,11 +217,11 @@ def softplus_backward(dy, y, z, bias, alpha, dz):
 
 @njit(**sc.EW)
 def softsign_forward(z, bias, alpha, out):
-    add_bias = _in_out(z, bias, out)
+    _in_out(z, bias, out)
     n, m = out.shape
     for i in range(n):
         for j in range(m):
-            v = out[i, j] + bias[j] if add_bias else out[i, j]
+            v = out[i, j]
             out[i, j] = sc.softsign(v)
 
 
@@ -238,11 +235,11 @@ def softsign_backward(dy, y, z, bias, alpha, dz):
 
 @njit(**sc.EW)
 def swish_forward(z, bias, alpha, out):
-    add_bias = _in_out(z, bias, out)
+    _in_out(z, bias, out)
     n, m = out.shape
     for i in range(n):
         for j in range(m):
-            v = out[i, j] + bias[j] if add_bias else out[i, j]
+            v = out[i, j]
             out[i, j] = sc.swish(v)
 
 
@@ -258,11 +255,11 @@ def swish_backward(dy, y, z, bias, alpha, dz):
 
 @njit(**sc.EW)
 def gelu_forward(z, bias, alpha, out):
-    add_bias = _in_out(z, bias, out)
+    _in_out(z, bias, out)
     n, m = out.shape
     for i in range(n):
         for j in range(m):
-            v = out[i, j] + bias[j] if add_bias else out[i, j]
+            v = out[i, j]
             out[i, j] = sc.gelu(v)
 
 
@@ -278,11 +275,11 @@ def gelu_backward(dy, y, z, bias, alpha, dz):
 
 @njit(**sc.EW)
 def leaky_relu_forward(z, bias, alpha, out):
-    add_bias = _in_out(z, bias, out)
+    _in_out(z, bias, out)
     n, m = out.shape
     for i in range(n):
         for j in range(m):
-            v = out[i, j] + bias[j] if add_bias else out[i, j]
+            v = out[i, j]
             out[i, j] = sc.leaky_relu(v, alpha)
 
 
@@ -296,11 +293,11 @@ def leaky_relu_backward(dy, y, z, bias, alpha, dz):
 
 @njit(**sc.EW)
 def hard_sigmoid_forward(z, bias, alpha, out):
-    add_bias = _in_out(z, bias, out)
+    _in_out(z, bias, out)
     n, m = out.shape
     for i in range(n):
         for j in range(m):
-            v = out[i, j] + bias[j] if add_bias else out[i, j]
+            v = out[i, j]
             out[i, j] = sc.hard_sigmoid(v)
 
 
@@ -314,11 +311,11 @@ def hard_sigmoid_backward(dy, y, z, bias, alpha, dz):
 
 @njit(**sc.EW)
 def exponential_forward(z, bias, alpha, out):
-    add_bias = _in_out(z, bias, out)
+    _in_out(z, bias, out)
     n, m = out.shape
     for i in range(n):
         for j in range(m):
-            v = out[i, j] + bias[j] if add_bias else out[i, j]
+            v = out[i, j]
             out[i, j] = math.exp(v)
 
 
@@ -332,11 +329,11 @@ def exponential_backward(dy, y, z, bias, alpha, dz):
 
 @njit(**sc.EW)
 def relu6_forward(z, bias, alpha, out):
-    add_bias = _in_out(z, bias, out)
+    _in_out(z, bias, out)
     n, m = out.shape
     for i in range(n):
         for j in range(m):
-            v = out[i, j] + bias[j] if add_bias else out[i, j]
+            v = out[i, j]
             out[i, j] = sc.relu6(v)
 
 
