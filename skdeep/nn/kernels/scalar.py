@@ -33,7 +33,6 @@ module, clear the cache (``NUMBA_CACHE_DIR`` or ``__pycache__``) or touch
 import math
 
 import numpy as np
-from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic, overload
 
@@ -131,10 +130,10 @@ def sigmoid64(v):
 def _pow2(typingctx, n):
     """2.0 ** n as float32 for an integral float32 n in [-126, 127], from its bits."""
     def codegen(context, builder, signature, args):
-        i32 = ir.IntType(32)
-        k = builder.fptosi(args[0], i32)
-        bits = builder.shl(builder.add(k, ir.Constant(i32, 127)), ir.Constant(i32, 23))
-        return builder.bitcast(bits, ir.FloatType())
+        k = builder.fptosi(args[0], context.get_value_type(types.int32))
+        k = builder.add(k, context.get_constant(types.int32, 127))
+        bits = builder.shl(k, context.get_constant(types.int32, 23))
+        return builder.bitcast(bits, context.get_value_type(types.float32))
     return types.float32(types.float32), codegen
 
 
