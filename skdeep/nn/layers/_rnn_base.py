@@ -16,7 +16,7 @@ from ..kernels import recurrent as rk
 from .base import Layer
 
 _NO_MASK = np.zeros((0, 0), dtype=bool)
-_MIN_ROWS = 2 * rk.BLOCK
+_MIN_ROWS = 32  # rows per thread, at least: fewer do not pay for the hand-off
 
 
 def _blocks(batch):
@@ -219,7 +219,7 @@ class _RNN(Layer):
             if self._n_states == 2:
                 states[1][b0:b1] = part["C"][T]
 
-        threads.run_blocks(rows, B, len(parts), blas=len(parts) > 1)
+        threads.run_blocks(rows, B, len(parts))
         no_dx = not ctx.need_dx
 
         def backward(dy):
@@ -268,7 +268,7 @@ class _RNN(Layer):
                 np.copyto(dx[b0:b1, ::-1] if self.go_backwards else dx[b0:b1],
                           dxt.transpose(1, 0, 2))
 
-        threads.run_blocks(rows, B, len(parts), blas=len(parts) > 1)
+        threads.run_blocks(rows, B, len(parts))
         for part_grads in grads:
             for w, g in zip(self.weights, part_grads or ()):
                 w.grad += g
