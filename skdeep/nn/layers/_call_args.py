@@ -6,13 +6,14 @@ one input (or one list), so such a call is packed: the node's inputs are
 ``[a, b, t]`` and its ``_call_tensor_args`` keyword names the ``call``
 parameters that the tensors after the first go to. :func:`unpack` turns the
 packed form back into ``call``'s arguments; the gradient of each tensor is
-the gradient of its packed input.
+the gradient of its packed input. Building such a layer is
+``_custom.build_packed_call``.
 """
 import inspect
 
 import numpy as np
 
-from ..ops._core import Tensor, is_variable
+from ..ops._core import Operators, is_variable
 
 #: the node keyword that holds the packing (saved with the graph)
 KEY = "_call_tensor_args"
@@ -35,9 +36,9 @@ def _params(cls):
 
 
 def _is_tensor(value):
-    from .base import KTensor
-
-    return isinstance(value, (KTensor, Tensor, np.ndarray)) or is_variable(value)
+    # Operators: the symbolic KTensor, the tape Tensor and Variable (this module
+    # sits below layers/base, which defines KTensor)
+    return isinstance(value, (Operators, np.ndarray)) or is_variable(value)
 
 
 def pack(layer, inputs, args, kwargs):
@@ -96,35 +97,6 @@ def unpack(xs, kwargs):
         raise ValueError(f"A packed call needs {len(names) + 1} inputs, got {len(xs)}")
     kwargs.update(zip(names, rest))
     return first, kwargs
-
-
-def build(layer, shapes, kwargs):
-    """Build a packed-call layer as Keras 3 does: a one-argument ``build`` gets the
-    first tensor's shape; ``build(targets_shape, logits_shape)`` gets each by name."""
-    from .base import Layer
-
-    if layer.built:
-        return
-    spec = kwargs[KEY]
-    build_fn = type(layer).build
-    if getattr(build_fn, "__wrapped__", build_fn) is Layer.build:
-        from . import _custom
-
-        layer.built = True
-        if any(not sub.built for sub in _custom.tracked_layers(layer)):
-            _custom.infer_output_shape(layer, shapes, kwargs)
-        return
-    params = [p for p in list(inspect.signature(build_fn).parameters)[1:]]
-    first = list(inspect.signature(type(layer).call).parameters)[1]
-    by_name = dict(zip([f"{first}_shape"] + [f"{n}_shape" for n in spec["names"]], shapes))
-    if len(params) == 1:
-        layer.build(shapes[0])
-    elif set(params) <= set(by_name):
-        layer.build(**{p: by_name[p] for p in params})
-    else:
-        raise ValueError(f"Layer '{layer.name}': build{tuple(params)} does not match the "
-                         f"call's tensor arguments; expected parameters {sorted(by_name)}")
-    layer.built = True
 
 
 def keras_node(args, kwargs):

@@ -215,6 +215,33 @@ def _seed_generators(layer):
     return out
 
 
+def build_packed_call(layer, shapes, kwargs, default_build):
+    """Build a packed-call layer (:mod:`._call_args`) as Keras 3 does: a
+    one-argument ``build`` gets the first tensor's shape; ``build(targets_shape,
+    logits_shape)`` gets each by name. ``default_build`` is ``Layer.build``: a
+    layer that does not override it builds its tracked sublayers by one call."""
+    if layer.built:
+        return
+    spec = kwargs[_call_args.KEY]
+    build_fn = type(layer).build
+    if getattr(build_fn, "__wrapped__", build_fn) is default_build:
+        layer.built = True
+        if any(not sub.built for sub in tracked_layers(layer)):
+            infer_output_shape(layer, shapes, kwargs)
+        return
+    params = [p for p in list(inspect.signature(build_fn).parameters)[1:]]
+    first = list(inspect.signature(type(layer).call).parameters)[1]
+    by_name = dict(zip([f"{first}_shape"] + [f"{n}_shape" for n in spec["names"]], shapes))
+    if len(params) == 1:
+        layer.build(shapes[0])
+    elif set(params) <= set(by_name):
+        layer.build(**{p: by_name[p] for p in params})
+    else:
+        raise ValueError(f"Layer '{layer.name}': build{tuple(params)} does not match the "
+                         f"call's tensor arguments; expected parameters {sorted(by_name)}")
+    layer.built = True
+
+
 def tracked_layers(layer):
     """Layers assigned as attributes of ``layer`` (directly, in lists, tuples or
     dicts), in assignment order: Keras' automatic tracking. Every ``Layer``

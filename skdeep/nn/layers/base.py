@@ -325,7 +325,7 @@ class Layer(_custom.CallLayerMixin):
         with BUILD_LOCK:
             if not self.built:  # another thread may have built it meanwhile
                 if call_kwargs and _call_args.KEY in call_kwargs:
-                    _call_args.build(self, input_shape, call_kwargs)
+                    _custom.build_packed_call(self, input_shape, call_kwargs, Layer.build)
                 else:
                     self.build(input_shape)
                 self.built = True
