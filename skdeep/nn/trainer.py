@@ -203,9 +203,7 @@ class Trainer:
                     return array_batches(vxs, vys, vsws, vn, vbs)
 
         history = History()
-        cbs = list(callbacks or [])
-        if verbose:
-            cbs.append(ProgbarLogger(verbose))
+        cbs = _with_progbar(callbacks, verbose)
         cbs.append(history)
         cb_list = CallbackList(cbs, self, {"epochs": epochs, "steps": steps,
                                            "verbose": verbose})
