@@ -49,7 +49,7 @@ class _DepthwiseBase(ActivationMixin, Layer):
         self.dilation_rate = normalize_tuple(dilation_rate, self.rank, "dilation_rate", who)
         self.padding = normalize_padding(padding, who)
         self.depth_multiplier = _positive_int(depth_multiplier, "depth_multiplier", who)
-        self._set_activation(activation)
+        self.activation = activation
         self.use_bias = bool(use_bias)
         self.depthwise_initializer = initializers.get(depthwise_initializer)
         self.bias_initializer = initializers.get(bias_initializer)

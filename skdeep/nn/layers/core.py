@@ -21,9 +21,6 @@ class ActivationMixin:
 
     accepts_logits = True
 
-    def _set_activation(self, activation):
-        self.activation = activations.get(activation)
-
     @property
     def activation(self):
         """The activation function; assigning None gives ``linear`` (Keras'
@@ -67,7 +64,7 @@ class KernelLayerMixin(ActivationMixin):
     def _set_kernel_args(self, activation, use_bias, kernel_initializer, bias_initializer,
                          kernel_regularizer, bias_regularizer, activity_regularizer,
                          kernel_constraint, bias_constraint):
-        self._set_activation(activation)
+        self.activation = activation
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
@@ -199,7 +196,7 @@ class Activation(ActivationMixin, Layer):
 
     def __init__(self, activation: str | Callable[..., Any] | None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._set_activation(activation)
+        self.activation = activation
 
     def forward(self, inputs, ctx):
         shape = inputs.shape

@@ -142,7 +142,7 @@ class EinsumDense(ActivationMixin, Layer):
         self.partial_output_shape = ((output_shape,) if isinstance(output_shape, numbers.Integral)
                                      else tuple(output_shape))
         self.bias_axes = bias_axes or None
-        self._set_activation(activation)
+        self.activation = activation
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
